@@ -1,0 +1,160 @@
+//! `yuqing check`: validate the configuration and the dictionaries, print every problem.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use serde::Serialize;
+use yuqing_config::dictionaries::{self, DictProblem};
+use yuqing_config::{Config, LoadError};
+
+use crate::Cli;
+use crate::context::{config_base, read_config_text};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Print the result as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// One problem, located by file and key path or line.
+#[derive(Serialize, Debug)]
+struct Problem {
+    file: String,
+    /// Key path (`source[4].unit`) or `line N`.
+    location: String,
+    message: String,
+}
+
+#[derive(Serialize, Debug, Default)]
+struct Summary {
+    units: usize,
+    sources: usize,
+    sources_enabled: usize,
+    topics: usize,
+    user_words: usize,
+    stop_words: usize,
+}
+
+#[derive(Serialize, Debug)]
+struct Report {
+    ok: bool,
+    config: String,
+    summary: Summary,
+    problems: Vec<Problem>,
+}
+
+pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
+    let text = read_config_text(&cli.config)?;
+    let base = config_base(&cli.config);
+    let config_file = cli.config.display().to_string();
+    let mut problems = Vec::new();
+    let mut summary = Summary::default();
+
+    let dict_dir = match Config::parse(&text) {
+        Ok(mut config) => {
+            config.rebase(&base);
+            summary.units = config.units.len();
+            summary.sources = config.sources.len();
+            summary.sources_enabled = config.sources.iter().filter(|s| s.enabled).count();
+            summary.topics = config.topics.len();
+            config.dictionaries.dir
+        }
+        Err(e) => {
+            match &e {
+                LoadError::Syntax {
+                    line,
+                    column,
+                    message,
+                } => problems.push(Problem {
+                    file: config_file.clone(),
+                    location: format!("line {line}, column {column}"),
+                    message: format!("not valid TOML: {message}"),
+                }),
+                LoadError::Invalid(list) => problems.extend(list.iter().map(|c| Problem {
+                    file: config_file.clone(),
+                    location: c.path.clone(),
+                    message: c.message.clone(),
+                })),
+            }
+            base.join("dictionaries")
+        }
+    };
+
+    let mut dict_file = |name: &str, parse: &dyn Fn(&str) -> (usize, Vec<DictProblem>)| {
+        let path = dict_dir.join(name);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                let (count, found) = parse(&text);
+                problems.extend(found.into_iter().map(|d| Problem {
+                    file: path.display().to_string(),
+                    location: format!("line {}", d.line),
+                    message: d.message,
+                }));
+                count
+            }
+            Err(e) => {
+                problems.push(Problem {
+                    file: path.display().to_string(),
+                    location: "file".into(),
+                    message: format!("cannot read it ({e}): restore it or set [dictionaries].dir"),
+                });
+                0
+            }
+        }
+    };
+    summary.user_words = dict_file(dictionaries::USER_DICT, &|t| {
+        let (entries, problems) = dictionaries::parse_user_dict(t);
+        (entries.len(), problems)
+    });
+    summary.stop_words = dict_file(dictionaries::STOP_WORDS, &|t| {
+        let (words, problems) = dictionaries::parse_word_list(t);
+        (words.len(), problems)
+    });
+
+    let report = Report {
+        ok: problems.is_empty(),
+        config: config_file,
+        summary,
+        problems,
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_human(&report, &dict_dir);
+    }
+    Ok(if report.ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
+}
+
+fn print_human(report: &Report, dict_dir: &Path) {
+    let s = &report.summary;
+    println!("配置 {}", report.config);
+    println!(
+        "  单位 {}  来源 {}（启用 {}）  专题 {}",
+        s.units, s.sources, s.sources_enabled, s.topics
+    );
+    println!(
+        "词典 {}\n  用户词 {}  停用词 {}",
+        PathBuf::from(dict_dir).display(),
+        s.user_words,
+        s.stop_words
+    );
+    if report.ok {
+        println!("检查通过 (ok): no problems found");
+        return;
+    }
+    println!();
+    for p in &report.problems {
+        println!("{}: {}: {}", p.file, p.location, p.message);
+    }
+    println!();
+    println!(
+        "发现 {} 个问题 ({} problem(s)): fix them and run `yuqing check` again",
+        report.problems.len(),
+        report.problems.len()
+    );
+}

@@ -1,0 +1,61 @@
+//! The `yuqing` command line: the composition root. It parses arguments, loads the
+//! configuration, calls into the library crates and turns their results into output and exit
+//! codes (0 success, 1 the job ran but parts failed, 2 bad usage or invalid config/input).
+//! It holds no pipeline logic of its own.
+
+mod check;
+mod context;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub use context::UsageError;
+
+/// 舆情 — media monitoring for a publicity department: collect coverage of its units, extract
+/// and understand it, search it, and report on it.
+#[derive(Parser, Debug)]
+#[command(name = "yuqing", version, about, long_about = None)]
+pub struct Cli {
+    /// The configuration file.
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        default_value = "sources.toml"
+    )]
+    config: PathBuf,
+
+    /// The data directory (SQLite store, search index, raw archive); default: [storage].dir
+    /// from the configuration.
+    #[arg(long, global = true, value_name = "DIR")]
+    data: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Validate the configuration and the dictionaries; print every problem at once.
+    Check(check::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Check(args) => check::run(&cli, args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            if err.downcast_ref::<UsageError>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}

@@ -5,6 +5,8 @@
 
 mod check;
 mod context;
+mod eval_extract;
+mod extract_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -40,12 +42,25 @@ pub struct Cli {
 enum Command {
     /// Validate the configuration and the dictionaries; print every problem at once.
     Check(check::Args),
+    /// Extract a saved page or feed offline (any charset) and print the article.
+    Extract(extract_cmd::Args),
+    /// Score extraction or classification against a corpus with ground truth.
+    #[command(subcommand)]
+    Eval(EvalCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum EvalCommand {
+    /// Score extraction on a corpus folder; exits 1 when a floor is missed.
+    Extract(eval_extract::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Check(args) => check::run(&cli, args),
+        Command::Extract(args) => extract_cmd::run(args),
+        Command::Eval(EvalCommand::Extract(args)) => eval_extract::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,316 @@
+//! Turning page bytes into text: BOM, the HTTP charset, `<meta charset>`, the XML declaration,
+//! then detection. GB2312 and GBK are read as GB18030 (a superset). When a declaration is
+//! contradicted by the bytes, the bytes win and a warning says so.
+
+use encoding_rs::{Encoding, GB18030, UTF_8, WINDOWS_1252};
+
+/// Decoded text and how it was decoded.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Decoded {
+    pub text: String,
+    pub encoding: &'static Encoding,
+    /// What was guessed or overridden, for the extraction warnings.
+    pub warnings: Vec<String>,
+    /// True when some bytes could not be decoded in any charset tried (U+FFFD in `text`).
+    pub lossy: bool,
+}
+
+/// Maps a charset label to an encoding; the GB family becomes GB18030.
+pub fn encoding_for_label(label: &str) -> Option<&'static Encoding> {
+    let label = label.trim().trim_matches(|c| c == '"' || c == '\'');
+    let enc = Encoding::for_label(label.as_bytes())?;
+    if enc == encoding_rs::GBK {
+        return Some(GB18030);
+    }
+    Some(enc)
+}
+
+/// The charset declared inside the document: `<meta charset>`, `http-equiv` content type or
+/// the XML declaration, read from the first 16 KiB.
+pub fn declared_charset(bytes: &[u8]) -> Option<String> {
+    let head = &bytes[..bytes.len().min(16 * 1024)];
+    let lower: Vec<u8> = head.iter().map(u8::to_ascii_lowercase).collect();
+    // XML declaration first: it can only be at the very start
+    if lower.starts_with(b"<?xml")
+        && let Some(end) = find(&lower, b"?>")
+        && let Some(v) = attr_value(&lower[..end], b"encoding")
+    {
+        return Some(v);
+    }
+    let mut from = 0;
+    while let Some(pos) = find(&lower[from..], b"<meta") {
+        let start = from + pos;
+        let end = find(&lower[start..], b">").map_or(lower.len(), |e| start + e);
+        let tag = &lower[start..end];
+        if let Some(v) = attr_value(tag, b"charset") {
+            return Some(v);
+        }
+        from = end;
+    }
+    None
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The value after `name=` in a tag's bytes (also inside `content="text/html; charset=gbk"`).
+fn attr_value(tag: &[u8], name: &[u8]) -> Option<String> {
+    let mut from = 0;
+    while let Some(pos) = find(&tag[from..], name) {
+        let mut i = from + pos + name.len();
+        while i < tag.len() && tag[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i < tag.len() && tag[i] == b'=' {
+            i += 1;
+            while i < tag.len()
+                && (tag[i].is_ascii_whitespace() || tag[i] == b'"' || tag[i] == b'\'')
+            {
+                i += 1;
+            }
+            let start = i;
+            while i < tag.len()
+                && (tag[i].is_ascii_alphanumeric() || matches!(tag[i], b'-' | b'_' | b':' | b'.'))
+            {
+                i += 1;
+            }
+            if i > start {
+                return Some(String::from_utf8_lossy(&tag[start..i]).into_owned());
+            }
+        }
+        from = from + pos + name.len();
+    }
+    None
+}
+
+fn clean(enc: &'static Encoding, bytes: &[u8]) -> Option<String> {
+    enc.decode_without_bom_handling_and_without_replacement(bytes)
+        .map(|c| c.into_owned())
+}
+
+fn has_non_ascii(bytes: &[u8]) -> bool {
+    bytes.iter().any(|b| *b >= 0x80)
+}
+
+fn detect(bytes: &[u8], tld: Option<&str>) -> &'static Encoding {
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    detector.feed(bytes, true);
+    let tld = tld.map(str::as_bytes);
+    let enc = detector.guess(tld, chardetng::Utf8Detection::Allow);
+    if enc == encoding_rs::GBK {
+        GB18030
+    } else {
+        enc
+    }
+}
+
+/// Decodes a page or feed. `http_charset` is the `charset` of the HTTP `Content-Type`;
+/// `tld` (e.g. `cn`) helps detection.
+pub fn decode(bytes: &[u8], http_charset: Option<&str>, tld: Option<&str>) -> Decoded {
+    let mut warnings = Vec::new();
+    if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
+        let (text, had_errors) = enc.decode_without_bom_handling(&bytes[bom_len..]);
+        return Decoded {
+            text: text.into_owned(),
+            encoding: enc,
+            warnings,
+            lossy: had_errors,
+        };
+    }
+    let mut declared: Vec<(&'static Encoding, String)> = Vec::new();
+    if let Some(label) = http_charset {
+        match encoding_for_label(label) {
+            Some(enc) => declared.push((enc, format!("HTTP charset {label}"))),
+            None => warnings.push(format!("unknown HTTP charset \"{label}\" ignored")),
+        }
+    }
+    if let Some(label) = declared_charset(bytes) {
+        match encoding_for_label(&label) {
+            Some(enc) => declared.push((enc, format!("declared charset {label}"))),
+            None => warnings.push(format!("unknown declared charset \"{label}\" ignored")),
+        }
+    }
+    // UTF-16 declarations inside an ASCII-compatible document are always wrong
+    declared.retain(|(enc, _)| enc.is_ascii_compatible());
+
+    let utf8_ok = std::str::from_utf8(bytes).is_ok();
+    if let Some((enc, why)) = declared.first() {
+        let enc = *enc;
+        if enc != UTF_8 && utf8_ok && has_non_ascii(bytes) {
+            // multi-byte UTF-8 sequences almost never form by chance in other encodings
+            warnings.push(format!(
+                "{why} contradicted by the bytes, which are UTF-8: decoded as UTF-8"
+            ));
+            return finish(UTF_8, bytes, warnings);
+        }
+        if let Some(text) = clean(enc, bytes) {
+            return Decoded {
+                text,
+                encoding: enc,
+                warnings,
+                lossy: false,
+            };
+        }
+        // the declaration does not fit: try the other declarations, then detection
+        for (other, other_why) in declared.iter().skip(1) {
+            if let Some(text) = clean(other, bytes) {
+                warnings.push(format!(
+                    "{why} does not fit the bytes: decoded by {other_why} ({})",
+                    other.name()
+                ));
+                return Decoded {
+                    text,
+                    encoding: other,
+                    warnings,
+                    lossy: false,
+                };
+            }
+        }
+        let guess = detect(bytes, tld);
+        if guess != enc
+            && let Some(text) = clean(guess, bytes)
+        {
+            warnings.push(format!(
+                "{why} does not fit the bytes: charset guessed: {}",
+                guess.name()
+            ));
+            return Decoded {
+                text,
+                encoding: guess,
+                warnings,
+                lossy: false,
+            };
+        }
+        warnings.push(format!(
+            "{why}: some bytes are invalid in {} and were replaced",
+            enc.name()
+        ));
+        return finish(enc, bytes, warnings);
+    }
+    if utf8_ok {
+        return finish(UTF_8, bytes, warnings);
+    }
+    let guess = detect(bytes, tld);
+    warnings.push(format!("charset guessed: {}", guess.name()));
+    if let Some(text) = clean(guess, bytes) {
+        return Decoded {
+            text,
+            encoding: guess,
+            warnings,
+            lossy: false,
+        };
+    }
+    // nothing fits cleanly: prefer GB18030 for Chinese-looking bytes, else the guess
+    let enc = if guess == WINDOWS_1252 {
+        GB18030
+    } else {
+        guess
+    };
+    finish(enc, bytes, warnings)
+}
+
+fn finish(enc: &'static Encoding, bytes: &[u8], warnings: Vec<String>) -> Decoded {
+    let (text, had_errors) = enc.decode_without_bom_handling(bytes);
+    Decoded {
+        text: text.into_owned(),
+        encoding: enc,
+        warnings,
+        lossy: had_errors,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gbk(s: &str) -> Vec<u8> {
+        GB18030.encode(s).0.into_owned()
+    }
+
+    fn check(bytes: &[u8], http: Option<&str>, want_text: &str, want_enc: &str, warned: bool) {
+        let d = decode(bytes, http, Some("cn"));
+        assert!(d.text.contains(want_text), "{:?}", d.text);
+        assert_eq!(d.encoding.name(), want_enc);
+        assert_eq!(!d.warnings.is_empty(), warned, "{:?}", d.warnings);
+        assert!(!d.text.contains('\u{fffd}'));
+    }
+
+    #[test]
+    fn declared_charsets_are_found() {
+        assert_eq!(
+            declared_charset(b"<html><head><META http-equiv=\"Content-Type\" content=\"text/html; charset=GB2312\">"),
+            Some("gb2312".into())
+        );
+        assert_eq!(
+            declared_charset(b"<meta charset='utf-8'>"),
+            Some("utf-8".into())
+        );
+        assert_eq!(
+            declared_charset(b"<?xml version=\"1.0\" encoding=\"GBK\"?><rss>"),
+            Some("gbk".into())
+        );
+        assert_eq!(declared_charset(b"<html><meta name=x>"), None);
+    }
+
+    #[test]
+    fn gb_family_reads_as_gb18030() {
+        let mut page = b"<meta charset=gb2312><p>".to_vec();
+        page.extend(gbk("中国科协召开会议，镕"));
+        check(&page, None, "中国科协召开会议，镕", "gb18030", false);
+    }
+
+    #[test]
+    fn http_charset_comes_first() {
+        let page = gbk("<p>科技工作者之家</p>");
+        check(&page, Some("GBK"), "科技工作者之家", "gb18030", false);
+    }
+
+    #[test]
+    fn lying_declarations_are_overruled() {
+        // declared UTF-8, bytes are GBK
+        let mut page = b"<meta charset=utf-8><p>".to_vec();
+        page.extend(gbk("全国学会学术交流活动在北京举行"));
+        check(&page, None, "全国学会学术交流活动", "gb18030", true);
+        // declared GBK, bytes are UTF-8
+        let page = "<meta charset=gbk><p>典型案例汇编发布</p>".as_bytes();
+        check(page, None, "典型案例汇编发布", "UTF-8", true);
+        // declared ISO-8859-1, bytes are UTF-8
+        let page = "<?xml version=\"1.0\" encoding=\"iso-8859-1\"?><rss>先进事迹</rss>".as_bytes();
+        check(page, None, "先进事迹", "UTF-8", true);
+    }
+
+    #[test]
+    fn undeclared_bytes_are_detected() {
+        check(
+            "<p>没有声明的页面</p>".as_bytes(),
+            None,
+            "没有声明的页面",
+            "UTF-8",
+            false,
+        );
+        let page = gbk("<p>没有声明字符集的页面，内容是简体中文新闻稿件。</p>");
+        check(&page, None, "没有声明字符集的页面", "gb18030", true);
+        let big5 = encoding_rs::BIG5
+            .encode("<p>繁體中文的新聞稿件，臺灣科學技術。</p>")
+            .0;
+        let d = decode(&big5, Some("big5"), None);
+        assert!(d.text.contains("繁體中文的新聞稿件"));
+    }
+
+    #[test]
+    fn bom_wins() {
+        let mut page = vec![0xEF, 0xBB, 0xBF];
+        page.extend("<meta charset=gbk>科协".as_bytes());
+        let d = decode(&page, Some("gbk"), None);
+        assert_eq!(d.encoding, UTF_8);
+        assert!(d.text.ends_with("科协"));
+    }
+
+    #[test]
+    fn garbage_is_lossy_but_never_panics() {
+        let bytes: Vec<u8> = (0..=255u8).cycle().take(5000).collect();
+        let d = decode(&bytes, Some("utf-8"), None);
+        assert!(!d.text.is_empty());
+    }
+}

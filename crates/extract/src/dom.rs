@@ -1,0 +1,199 @@
+//! DOM helpers over `scraper`'s tree: iterative walks (deeply nested pages must not overflow the
+//! stack), text collection with paragraph breaks, and the element classes extraction cares about.
+
+use ego_tree::NodeRef;
+use scraper::node::{Element, Node};
+use scraper::{ElementRef, Html, Selector};
+
+pub type NodeR<'a> = NodeRef<'a, Node>;
+
+/// Elements whose content is never article text.
+pub fn is_junk_tag(name: &str) -> bool {
+    matches!(
+        name,
+        "script"
+            | "style"
+            | "noscript"
+            | "template"
+            | "iframe"
+            | "svg"
+            | "canvas"
+            | "object"
+            | "embed"
+            | "button"
+            | "select"
+            | "option"
+            | "input"
+            | "textarea"
+            | "head"
+            | "link"
+            | "meta"
+            | "audio"
+            | "video"
+            | "map"
+    )
+}
+
+/// Elements that start a new paragraph.
+pub fn is_block_tag(name: &str) -> bool {
+    matches!(
+        name,
+        "p" | "div"
+            | "section"
+            | "article"
+            | "main"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "li"
+            | "ul"
+            | "ol"
+            | "dl"
+            | "dt"
+            | "dd"
+            | "table"
+            | "tr"
+            | "td"
+            | "th"
+            | "tbody"
+            | "thead"
+            | "tfoot"
+            | "caption"
+            | "blockquote"
+            | "pre"
+            | "hr"
+            | "figure"
+            | "figcaption"
+            | "header"
+            | "footer"
+            | "nav"
+            | "aside"
+            | "form"
+            | "center"
+            | "address"
+            | "fieldset"
+            | "details"
+            | "summary"
+            | "body"
+            | "html"
+    )
+}
+
+/// The lowercase `class` and `id` of an element, joined.
+pub fn class_id(el: &Element) -> String {
+    let mut s = String::new();
+    if let Some(c) = el.attr("class") {
+        s.push_str(c);
+    }
+    if let Some(i) = el.attr("id") {
+        s.push(' ');
+        s.push_str(i);
+    }
+    s.to_ascii_lowercase()
+}
+
+/// Splits class/id text into tokens on spaces, '-', '_' and case changes are not considered.
+pub fn tokens(class_id: &str) -> impl Iterator<Item = &str> {
+    class_id
+        .split(|c: char| c.is_whitespace() || c == '-' || c == '_' || c == ':')
+        .filter(|t| !t.is_empty())
+}
+
+/// Collapses whitespace (including U+3000 and NBSP) to single spaces.
+pub fn squash(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut space = false;
+    for c in text.chars() {
+        if c.is_whitespace() || c == '\u{3000}' || c == '\u{a0}' || c == '\u{200b}' {
+            space = true;
+        } else {
+            if space && !out.is_empty() {
+                out.push(' ');
+            }
+            space = false;
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Text of a subtree with paragraph breaks at block elements, junk skipped. `skip` can prune
+/// further subtrees. Paragraphs are whitespace-squashed and non-empty.
+pub fn paragraphs(root: NodeR<'_>, skip: &dyn Fn(NodeR<'_>) -> bool) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let flush = |cur: &mut String, out: &mut Vec<String>| {
+        let p = squash(cur);
+        if !p.is_empty() {
+            out.push(p);
+        }
+        cur.clear();
+    };
+    // (node, entering)
+    let mut stack = vec![(root, true)];
+    while let Some((node, entering)) = stack.pop() {
+        match node.value() {
+            Node::Text(t) => cur.push_str(t),
+            Node::Element(el) => {
+                let name = el.name();
+                if entering {
+                    if is_junk_tag(name) || (node.id() != root.id() && skip(node)) {
+                        continue;
+                    }
+                    if name == "br" {
+                        flush(&mut cur, &mut out);
+                        continue;
+                    }
+                    if is_block_tag(name) {
+                        flush(&mut cur, &mut out);
+                        stack.push((node, false));
+                    } else if matches!(name, "td" | "th") {
+                        cur.push(' ');
+                    }
+                    for child in node.children().rev() {
+                        stack.push((child, true));
+                    }
+                } else {
+                    flush(&mut cur, &mut out);
+                }
+            }
+            Node::Document | Node::Fragment => {
+                for child in node.children().rev() {
+                    stack.push((child, true));
+                }
+            }
+            _ => {}
+        }
+    }
+    flush(&mut cur, &mut out);
+    out
+}
+
+/// Plain text of an element (squashed), junk skipped.
+pub fn text_of(el: ElementRef<'_>) -> String {
+    paragraphs(*el, &|_| false).join(" ")
+}
+
+/// Parses a selector known to be valid (selectors written in this crate).
+pub fn sel(s: &str) -> Selector {
+    Selector::parse(s).unwrap_or_else(|_| panic!("invalid built-in selector {s}"))
+}
+
+/// The first element matching a selector given by a user (already validated at config load).
+pub fn select_user<'a>(doc: &'a Html, selector: &str) -> Vec<ElementRef<'a>> {
+    match Selector::parse(selector) {
+        Ok(s) => doc.select(&s).collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Whether a character is sentence punctuation (Chinese or Latin).
+pub fn is_punct(c: char) -> bool {
+    matches!(
+        c,
+        '，' | '。' | '、' | '；' | '：' | '！' | '？' | '“' | '”' | ',' | '.' | ';' | '!' | '?'
+    )
+}

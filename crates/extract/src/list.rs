@@ -1,0 +1,1 @@
+//! List pages (to be filled).

@@ -207,7 +207,7 @@ fn token_set_has(ci: &str, list: &[&str]) -> bool {
 /// Whether an element is boilerplate for body purposes.
 fn is_boilerplate(el: &scraper::node::Element) -> bool {
     let name = el.name();
-    if matches!(name, "nav" | "footer" | "aside" | "header" | "form") {
+    if matches!(name, "nav" | "footer" | "aside" | "header") {
         return true;
     }
     if el.attr("hidden").is_some() || el.attr("aria-hidden") == Some("true") {
@@ -473,7 +473,7 @@ fn density_body(doc: &Html, title: &str) -> Vec<String> {
 // ───────────────────────────── title ─────────────────────────────
 
 static TITLE_SEPARATORS: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\s*(?:_|\||｜|--|—|–|-\s|\s-|·|::)\s*").expect("valid regex"));
+    LazyLock::new(|| Regex::new(r"\s*(?:_|\||｜|--|——|—|–|-\s|\s-|·|::)\s*").expect("valid regex"));
 
 fn clean_title(t: &str) -> String {
     squash(t)
@@ -488,11 +488,25 @@ fn normalized(t: &str) -> String {
         .to_lowercase()
 }
 
+/// Joins the lines of a headline: a line break between two Chinese characters is not a space.
+fn title_text(el: ElementRef<'_>) -> String {
+    let mut out = String::new();
+    for part in paragraphs(*el, &|_| false) {
+        let cjk_join = out.chars().last().is_some_and(|c| !c.is_ascii())
+            && part.chars().next().is_some_and(|c| !c.is_ascii());
+        if !out.is_empty() && !cjk_join {
+            out.push(' ');
+        }
+        out.push_str(&part);
+    }
+    clean_title(&out)
+}
+
 fn find_title(doc: &Html, meta: &Meta, selectors: Option<&Selectors>) -> (String, Option<String>) {
     if let Some(s) = selectors.and_then(|s| s.title.as_deref())
         && let Some(el) = dom::select_user(doc, s).into_iter().next()
     {
-        let t = clean_title(&text_of(el));
+        let t = title_text(el);
         if !t.is_empty() {
             return (t, None);
         }
@@ -502,6 +516,10 @@ fn find_title(doc: &Html, meta: &Meta, selectors: Option<&Selectors>) -> (String
         .next()
         .map(|t| clean_title(&t.text().collect::<String>()))
         .unwrap_or_default();
+    let site = meta
+        .first(&["og:site_name", "sitename", "site_name"])
+        .map(str::to_string)
+        .or_else(|| site_from_title(&page_title));
     let meta_title = meta
         .first(&[
             "articletitle",
@@ -510,53 +528,76 @@ fn find_title(doc: &Html, meta: &Meta, selectors: Option<&Selectors>) -> (String
             "headline",
             "msg_title",
         ])
-        .map(clean_title);
-
-    // headings that the <title> or meta title contains
-    let mut headings: Vec<String> = Vec::new();
-    for s in [
-        "h1",
-        "h2",
-        ".title, .tit, .article-title, .headline, #title, .h-title, .l_tit, .u-title, #activity-name",
-    ] {
-        for el in doc.select(&sel(s)) {
-            let t = clean_title(&text_of(el));
-            let n = t.chars().count();
-            if (4..=120).contains(&n) {
-                headings.push(t);
-            }
-        }
-    }
+        .map(clean_title)
+        .filter(|t| t.chars().count() >= 4);
     let reference: Vec<String> = [Some(page_title.clone()), meta_title.clone()]
         .into_iter()
         .flatten()
         .map(|t| normalized(&t))
         .filter(|t| !t.is_empty())
         .collect();
-    let mut best: Option<&String> = None;
-    for h in &headings {
-        let nh = normalized(h);
+    let site_norm = site.as_deref().map(normalized);
+
+    // headings, scored: contained in the <title> or meta title, h1, a title-like class
+    let mut best: Option<(i32, String)> = None;
+    let heading_sel = sel(
+        "h1, h2, h3, .title, .tit, .article-title, .headline, #title, .h-title, .l_tit, .u-title, #activity-name, .share-title",
+    );
+    for el in doc.select(&heading_sel) {
+        let t = title_text(el);
+        let n = t.chars().count();
+        if !(4..=150).contains(&n) {
+            continue;
+        }
+        let nt = normalized(&t);
+        if site_norm.as_deref() == Some(nt.as_str()) {
+            continue;
+        }
+        let mut score = 0;
         if reference
             .iter()
-            .any(|r| r.contains(&nh) || (nh.contains(r.as_str()) && r.chars().count() >= 6))
-            && best.is_none_or(|b| h.chars().count() > b.chars().count())
+            .any(|r| r.contains(&nt) || (nt.contains(r.as_str()) && r.chars().count() >= 6))
         {
-            best = Some(h);
+            score += 10;
+        }
+        let name = el.value().name();
+        score += match name {
+            "h1" => 3,
+            "h2" => 1,
+            _ => 0,
+        };
+        let ci = class_id(el.value());
+        if dom::tokens(&ci).any(|t| matches!(t, "title" | "tit" | "headline" | "h" | "name")) {
+            score += 2;
+        }
+        if best.as_ref().is_none_or(|(b, bt)| {
+            score > *b || (score == *b && score >= 10 && n > bt.chars().count())
+        }) {
+            best = Some((score, t));
         }
     }
-    let site = site_from_title(&page_title);
-    if let Some(b) = best {
-        return (b.clone(), site);
-    }
-    if let Some(m) = meta_title
-        && m.chars().count() >= 4
+    if let Some((score, t)) = &best
+        && *score >= 10
     {
+        return (t.clone(), site);
+    }
+    if let Some(m) = meta_title {
         return (strip_site(&m), site);
     }
-    if !page_title.is_empty() {
-        return (strip_site(&page_title), site);
+    let stripped = strip_site(&page_title);
+    if stripped.chars().count() >= 6 && site_norm.as_deref() != Some(normalized(&stripped).as_str())
+    {
+        return (stripped, site);
     }
-    (headings.into_iter().next().unwrap_or_default(), site)
+    if let Some((score, t)) = &best
+        && *score >= 2
+    {
+        return (t.clone(), site);
+    }
+    if !stripped.is_empty() {
+        return (stripped, site);
+    }
+    (best.map(|(_, t)| t).unwrap_or_default(), site)
 }
 
 /// The headline part of a `<title>` like `标题_栏目_网站`.
@@ -651,21 +692,23 @@ fn find_date(
     selectors: Option<&Selectors>,
     head: &[String],
     body: &[String],
+    tail: &[String],
     now: Option<DateTime<FixedOffset>>,
-) -> Option<DateTime<FixedOffset>> {
+) -> Option<(DateTime<FixedOffset>, &'static str)> {
     let ok = |d: &DateTime<FixedOffset>| not_future(*d, now);
     if let Some(s) = selectors.and_then(|s| s.date.as_deref()) {
         for el in dom::select_user(doc, s) {
             if let Some(d) = parse_date(&text_of(el), now).filter(ok) {
-                return Some(d);
+                return Some((d, "selector"));
             }
         }
     }
-    // a date labelled 发布时间 etc. near the headline
-    for line in head {
+    // a date labelled 发布时间 etc. near the headline, at the top of the text or just after it
+    let top = body.iter().take(5);
+    for line in head.iter().chain(top).chain(tail) {
         for found in find_dates(line) {
             if LABELLED_DATE.is_match(&line[..found.start]) && ok(&found.value) {
-                return Some(found.value);
+                return Some((found.value, "labelled text"));
             }
         }
     }
@@ -673,7 +716,7 @@ fn find_date(
         if let Some(v) = meta.get(key)
             && let Some(d) = parse_date(v, None).filter(ok)
         {
-            return Some(d);
+            return Some((d, "meta"));
         }
     }
     for v in jsonld_values(doc) {
@@ -683,7 +726,7 @@ fn find_date(
             .and_then(|d| parse_date(d, None))
             .filter(ok)
         {
-            return Some(d);
+            return Some((d, "json-ld"));
         }
     }
     for el in doc.select(&sel("time[datetime], time[pubdate]")) {
@@ -693,21 +736,66 @@ fn find_date(
             .map(str::to_string)
             .unwrap_or_else(|| text_of(el));
         if let Some(d) = parse_date(&v, now).filter(ok) {
-            return Some(d);
+            return Some((d, "time element"));
         }
     }
-    // the first date after the headline, before the body ends
-    for line in head {
+    // the top of the text, then the lines above it, nearest first
+    let short_top = body.iter().take(5).filter(|l| l.chars().count() < 80);
+    for line in head.iter().rev().chain(short_top) {
         if let Some(f) = find_dates(line).into_iter().find(|f| ok(&f.value)) {
-            return Some(f.value);
+            return Some((f.value, "text near the headline"));
+        }
+    }
+    // elements named for dates (`#paperdate`, `.cnt_date`, `.pubtime`), outside boilerplate
+    for el in doc.select(&sel("[class], [id]")) {
+        let ci = class_id(el.value());
+        let dateish = dom::tokens(&ci).any(|t| {
+            matches!(
+                t,
+                "date"
+                    | "time"
+                    | "pubtime"
+                    | "pubdate"
+                    | "publishtime"
+                    | "publish"
+                    | "daty"
+                    | "paperdate"
+                    | "riqi"
+                    | "shijian"
+                    | "datetime"
+                    | "posttime"
+                    | "fbsj"
+            ) || t.ends_with("date")
+                || t.ends_with("time")
+        });
+        if !dateish
+            || el
+                .ancestors()
+                .any(|a| matches!(a.value(), Node::Element(e) if is_boilerplate(e)))
+        {
+            continue;
+        }
+        let t = text_of(el);
+        if t.chars().count() > 60 {
+            continue;
+        }
+        if let Some(f) = find_dates(&t).into_iter().find(|f| ok(&f.value)) {
+            return Some((f.value, "date element"));
         }
     }
     if let Some(d) = date_from_url(url.as_str()).filter(ok) {
-        return Some(d);
+        return Some((d, "url"));
     }
-    for line in head.iter().chain(body.iter().take(3)) {
+    // forums and blogs sign off with the date after the text
+    let last = body.len().saturating_sub(3);
+    for line in body[last..].iter().chain(tail) {
+        if let Some(f) = find_dates(line).into_iter().find(|f| ok(&f.value)) {
+            return Some((f.value, "text after the body"));
+        }
+    }
+    for line in head {
         if let Some(d) = dates::parse_relative(line, now?) {
-            return Some(d);
+            return Some((d, "relative text"));
         }
     }
     None
@@ -841,26 +929,58 @@ fn clean_body(body: Vec<String>, title: &str) -> Vec<String> {
 
 // ───────────────────────────── the whole page ─────────────────────────────
 
-/// Text lines from the headline to the start of the body (where bylines, dates and sources sit).
-fn head_lines(doc: &Html, title: &str, body: &[String]) -> Vec<String> {
+/// Text lines from the headline to the start of the body (where bylines, dates and sources
+/// sit), and the few lines after the body (where forums and blogs put them).
+fn head_lines(doc: &Html, title: &str, body: &[String]) -> (Vec<String>, Vec<String>) {
     let all = paragraphs(doc.tree.root(), &|_| false);
-    let nt = normalized(title);
-    let start = all
+    let key = |p: &String| -> Option<String> {
+        let n = normalized(p);
+        (!n.is_empty()).then(|| n.chars().take(20).collect())
+    };
+    // locate the body by its first distinctive paragraph (short ones such as a repeated
+    // headline also occur above it)
+    let distinctive = |(i, p): (usize, &String)| {
+        let k = key(p)?;
+        (k.chars().count() >= 15).then_some((i, k))
+    };
+    let body_start = body
         .iter()
-        .position(|p| !nt.is_empty() && normalized(p).contains(&nt))
-        .unwrap_or(0);
-    let first_body = body.first().map(|b| normalized(b));
-    let mut out = Vec::new();
-    for p in all.iter().skip(start).take(15) {
-        if first_body
-            .as_ref()
-            .is_some_and(|b| !b.is_empty() && normalized(p) == *b)
-        {
-            break;
-        }
-        out.push(p.clone());
-    }
-    out
+        .enumerate()
+        .find_map(distinctive)
+        .and_then(|(i, k)| {
+            all.iter()
+                .position(|p| normalized(p).contains(&k))
+                .map(|pos| pos.saturating_sub(i))
+        })
+        .unwrap_or(all.len());
+    let nt = normalized(title);
+    let title_at = (!nt.is_empty())
+        .then(|| {
+            all[..body_start]
+                .iter()
+                .rposition(|p| normalized(p).contains(&nt))
+        })
+        .flatten();
+    let start = match title_at {
+        Some(t) if body_start - t <= 30 => t,
+        _ => body_start.saturating_sub(20),
+    };
+    let head = all[start..body_start].to_vec();
+    let tail = body
+        .iter()
+        .rev()
+        .filter_map(key)
+        .next()
+        .and_then(|k| {
+            let from = body_start.min(all.len());
+            all[from..]
+                .iter()
+                .position(|p| normalized(p).contains(&k))
+                .map(|i| from + i)
+        })
+        .map(|end| all.iter().skip(end + 1).take(5).cloned().collect())
+        .unwrap_or_default();
+    (head, tail)
 }
 
 /// Body paragraphs from configured selectors, if they match.
@@ -903,7 +1023,7 @@ pub fn extract(
 ) -> ArticleParts {
     let meta = Meta::read(doc);
     let mut warnings = Vec::new();
-    let (title, site_from_title) = find_title(doc, &meta, selectors);
+    let (title, site) = find_title(doc, &meta, selectors);
     let body = match selectors.and_then(|s| selector_body(doc, s)) {
         Some(b) => b,
         None => {
@@ -916,17 +1036,19 @@ pub fn extract(
         }
     };
     let body = clean_body(body, &title);
-    let head = head_lines(doc, &title, &body);
-    let published_at = find_date(doc, &meta, url, selectors, &head, &body, now);
-    if published_at.is_none() {
-        warnings.push("no publication date found".into());
+    let (head, tail) = head_lines(doc, &title, &body);
+    let found = find_date(doc, &meta, url, selectors, &head, &body, &tail, now);
+    match found {
+        None => warnings.push("no publication date found".into()),
+        Some((_, how)) if !matches!(how, "selector" | "meta" | "json-ld" | "time element") => {
+            warnings.push(format!("publication date taken from the {how}"));
+        }
+        _ => {}
     }
+    let published_at = found.map(|(d, _)| d);
     let author = find_author(doc, &meta, selectors, &head);
     let origin = find_origin(doc, &meta, selectors, &head);
-    let site_name = meta
-        .first(&["og:site_name", "sitename", "application-name", "site_name"])
-        .map(str::to_string)
-        .or(site_from_title);
+    let site_name = site.or_else(|| meta.get("application-name").map(str::to_string));
     ArticleParts {
         title,
         published_at,

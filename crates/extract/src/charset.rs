@@ -144,6 +144,26 @@ pub fn decode(bytes: &[u8], http_charset: Option<&str>, tld: Option<&str>) -> De
             ));
             return finish(UTF_8, bytes, warnings);
         }
+        if enc == WINDOWS_1252 && has_non_ascii(bytes) {
+            // single-byte charsets decode anything: ask the detector whether the bytes are
+            // really a double-byte Chinese charset mislabelled as Latin-1
+            let guess = detect(bytes, tld);
+            if guess != WINDOWS_1252
+                && guess != UTF_8
+                && let Some(text) = clean(guess, bytes)
+            {
+                warnings.push(format!(
+                    "{why} contradicted by the bytes: charset guessed: {}",
+                    guess.name()
+                ));
+                return Decoded {
+                    text,
+                    encoding: guess,
+                    warnings,
+                    lossy: false,
+                };
+            }
+        }
         if let Some(text) = clean(enc, bytes) {
             return Decoded {
                 text,

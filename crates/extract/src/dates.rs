@@ -30,6 +30,12 @@ static ABSOLUTE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 
+/// `9/17/2004 5:54:13 AM`: month first, as such stamps are written by US-configured servers.
+static US_STAMP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>(?:19|20)\d{2})\s+(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2}))?\s*(?P<ap>AM|PM|am|pm)")
+        .expect("valid regex")
+});
+
 static RELATIVE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?P<n>\d+)\s*(?P<unit>秒|分钟|小时|天|周|个月)前|(?P<now>刚刚)|(?P<day>今天|昨天|前天)\s*(?:(?P<h>\d{1,2})\s*[:：]\s*(?P<mi>\d{2}))?",
@@ -80,6 +86,46 @@ pub struct FoundDate {
 
 /// Every absolute date in `text`, in order.
 pub fn find_dates(text: &str) -> Vec<FoundDate> {
+    let mut out: Vec<FoundDate> = US_STAMP
+        .captures_iter(text)
+        .filter_map(|c| {
+            let num = |k: &str| c.name(k).and_then(|m| m.as_str().parse::<u32>().ok());
+            let mut h = num("h")?;
+            let pm = c
+                .name("ap")
+                .is_some_and(|m| m.as_str().eq_ignore_ascii_case("pm"));
+            if h > 12 {
+                return None;
+            }
+            if pm && h < 12 {
+                h += 12;
+            } else if !pm && h == 12 {
+                h = 0;
+            }
+            let value = build(
+                num("y")? as i32,
+                num("m")?,
+                num("d")?,
+                h,
+                num("mi")?,
+                num("s").unwrap_or(0),
+                None,
+            )?;
+            let whole = c.get(0)?;
+            Some(FoundDate {
+                start: whole.start(),
+                end: whole.end(),
+                value,
+                has_time: true,
+            })
+        })
+        .collect();
+    out.extend(absolute_dates(text));
+    out.sort_by_key(|f| f.start);
+    out
+}
+
+fn absolute_dates(text: &str) -> Vec<FoundDate> {
     ABSOLUTE
         .captures_iter(text)
         .filter_map(|c| {
@@ -241,6 +287,11 @@ mod tests {
             Some("2017-11-08T23:30:00+08:00"),
         );
         check("1510108200", Some("2017-11-08T10:30:00+08:00"));
+        check(
+            "发布日期： 9/17/2004 5:54:13 PM",
+            Some("2004-09-17T17:54:13+08:00"),
+        );
+        check("12/01/2004 - 01/01/2005", None);
     }
 
     #[test]

@@ -684,17 +684,24 @@ fn not_future(d: DateTime<FixedOffset>, now: Option<DateTime<FixedOffset>>) -> b
     now.is_none_or(|n| d <= n + chrono::Duration::days(1))
 }
 
+/// The text around the body: lines from the headline down to it, its own lines, a few after.
+#[derive(Clone, Copy)]
+struct Around<'a> {
+    head: &'a [String],
+    body: &'a [String],
+    tail: &'a [String],
+}
+
 /// Chooses the publication time. `head` is the text around the headline (before the body).
 fn find_date(
     doc: &Html,
     meta: &Meta,
     url: &Url,
     selectors: Option<&Selectors>,
-    head: &[String],
-    body: &[String],
-    tail: &[String],
+    around: &Around<'_>,
     now: Option<DateTime<FixedOffset>>,
 ) -> Option<(DateTime<FixedOffset>, &'static str)> {
+    let Around { head, body, tail } = *around;
     let ok = |d: &DateTime<FixedOffset>| not_future(*d, now);
     if let Some(s) = selectors.and_then(|s| s.date.as_deref()) {
         for el in dom::select_user(doc, s) {
@@ -1037,7 +1044,18 @@ pub fn extract(
     };
     let body = clean_body(body, &title);
     let (head, tail) = head_lines(doc, &title, &body);
-    let found = find_date(doc, &meta, url, selectors, &head, &body, &tail, now);
+    let found = find_date(
+        doc,
+        &meta,
+        url,
+        selectors,
+        &Around {
+            head: &head,
+            body: &body,
+            tail: &tail,
+        },
+        now,
+    );
     match found {
         None => warnings.push("no publication date found".into()),
         Some((_, how)) if !matches!(how, "selector" | "meta" | "json-ld" | "time element") => {

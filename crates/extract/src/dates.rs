@@ -130,6 +130,15 @@ fn absolute_dates(text: &str) -> Vec<FoundDate> {
         .captures_iter(text)
         .filter_map(|c| {
             let num = |k: &str| c.name(k).and_then(|m| m.as_str().parse::<u32>().ok());
+            // separators must agree: 年…月, or the same '-', '/' or '.' twice without spaces
+            let (ym, md) = (c.name("y")?, c.name("m")?);
+            let sep1 = &text[ym.end()..md.start()];
+            let sep2 = &text[md.end()..c.name("d")?.start()];
+            let consistent = (sep1.trim() == "年" && sep2.trim() == "月")
+                || (sep1 == sep2 && matches!(sep1, "-" | "/" | "."));
+            if !consistent {
+                return None;
+            }
             let y = num("y")? as i32;
             let has_time = c.name("h").is_some();
             let value = build(

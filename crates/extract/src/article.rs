@@ -76,6 +76,9 @@ struct Stats {
     chars: u32,
     link_chars: u32,
     punct: u32,
+    /// Characters of the element's own text nodes (not of its child elements).
+    own_chars: u32,
+    own_punct: u32,
 }
 
 impl Stats {
@@ -88,18 +91,16 @@ impl Stats {
     }
 }
 
-/// Class/id tokens that mark boilerplate.
+/// Class/id tokens that mark boilerplate: such blocks are dropped whole.
 const NEGATIVE: &[&str] = &[
     "comment",
     "comments",
     "footer",
-    "foot",
     "nav",
     "navbar",
     "navigation",
     "menu",
     "sidebar",
-    "side",
     "share",
     "sharing",
     "social",
@@ -113,7 +114,6 @@ const NEGATIVE: &[&str] = &[
     "copyright",
     "advert",
     "advertisement",
-    "ad",
     "ads",
     "banner",
     "toolbar",
@@ -126,7 +126,6 @@ const NEGATIVE: &[&str] = &[
     "promo",
     "sponsor",
     "sponsored",
-    "widget",
     "outbrain",
     "taboola",
     "disqus",
@@ -136,27 +135,35 @@ const NEGATIVE: &[&str] = &[
     "bshare",
     "jiathis",
     "liability",
-    "editor",
-    "print",
+    "signup",
+    "skip",
+    "widget",
+];
+
+/// Class/id tokens that make a block less likely to be the text, without dropping it.
+const WEAK_NEGATIVE: &[&str] = &[
+    "side",
+    "ad",
+    "more",
+    "links",
+    "tool",
+    "tools",
     "hot",
     "rank",
     "ranking",
-    "more",
-    "links",
-    "friendlink",
-    "tool",
-    "tools",
     "location",
     "position",
-    "skip",
-    "hidden",
-    "signup",
+    "caption",
+    "credit",
     "author",
     "byline",
     "meta",
     "tags",
-    "caption",
-    "credit",
+    "print",
+    "editor",
+    "hidden",
+    "foot",
+    "friendlink",
 ];
 
 /// Class/id tokens that mark article content.
@@ -204,20 +211,29 @@ fn token_set_has(ci: &str, list: &[&str]) -> bool {
     dom::tokens(ci).any(|t| list.contains(&t))
 }
 
-/// Whether an element is boilerplate for body purposes.
+/// Whether an element is not shown to readers.
+fn is_hidden(el: &scraper::node::Element) -> bool {
+    if el.attr("hidden").is_some() {
+        return true;
+    }
+    if let Some(style) = el.attr("style") {
+        let style: String = style.chars().filter(|c| !c.is_whitespace()).collect();
+        let style = style.to_ascii_lowercase();
+        if style.contains("display:none") || style.contains("visibility:hidden") {
+            return true;
+        }
+    }
+    false
+}
+
+/// Whether an element looks like boilerplate (navigation, share bars, related lists).
 fn is_boilerplate(el: &scraper::node::Element) -> bool {
     let name = el.name();
     if matches!(name, "nav" | "footer" | "aside" | "header") {
         return true;
     }
-    if el.attr("hidden").is_some() || el.attr("aria-hidden") == Some("true") {
+    if el.attr("aria-hidden") == Some("true") {
         return true;
-    }
-    if let Some(style) = el.attr("style") {
-        let style: String = style.chars().filter(|c| !c.is_whitespace()).collect();
-        if style.to_ascii_lowercase().contains("display:none") {
-            return true;
-        }
     }
     if matches!(name, "body" | "html" | "article" | "main") {
         return false;
@@ -241,15 +257,18 @@ fn is_boilerplate(el: &scraper::node::Element) -> bool {
         )
 }
 
-/// Per-element text statistics, junk and boilerplate left out.
-fn compute_stats(root: NodeR<'_>) -> HashMap<NodeId, Stats> {
+/// Per-element text statistics; subtrees for which `drop` says so are left out.
+fn compute_stats(
+    root: NodeR<'_>,
+    drop: &dyn Fn(NodeR<'_>, &scraper::node::Element) -> bool,
+) -> HashMap<NodeId, Stats> {
     let mut stats: HashMap<NodeId, Stats> = HashMap::new();
     let mut stack: Vec<(NodeR<'_>, bool)> = vec![(root, true)];
     while let Some((node, entering)) = stack.pop() {
         match node.value() {
             Node::Element(el) => {
                 if entering {
-                    if is_junk_tag(el.name()) || is_boilerplate(el) {
+                    if is_junk_tag(el.name()) || drop(node, el) {
                         continue;
                     }
                     stack.push((node, false));
@@ -264,8 +283,10 @@ fn compute_stats(root: NodeR<'_>) -> HashMap<NodeId, Stats> {
                                 for ch in t.chars() {
                                     if !ch.is_whitespace() && ch != '\u{3000}' && ch != '\u{a0}' {
                                         s.chars += 1;
+                                        s.own_chars += 1;
                                         if dom::is_punct(ch) {
                                             s.punct += 1;
+                                            s.own_punct += 1;
                                         }
                                     }
                                 }
@@ -316,10 +337,13 @@ fn tag_bonus(name: &str) -> f32 {
 
 fn class_weight(el: &scraper::node::Element) -> f32 {
     let ci = class_id(el);
-    if ci.is_empty() {
-        return 0.0;
-    }
     let mut w = 0.0;
+    if el
+        .attr("itemprop")
+        .is_some_and(|p| p.eq_ignore_ascii_case("articlebody"))
+    {
+        w += 50.0;
+    }
     if KNOWN_BODIES
         .iter()
         .any(|k| ci.split_whitespace().any(|w| w == *k))
@@ -329,7 +353,7 @@ fn class_weight(el: &scraper::node::Element) -> f32 {
     if token_set_has(&ci, POSITIVE) {
         w += 25.0;
     }
-    if token_set_has(&ci, NEGATIVE) {
+    if token_set_has(&ci, NEGATIVE) || token_set_has(&ci, WEAK_NEGATIVE) {
         w -= 25.0;
     }
     w
@@ -338,7 +362,16 @@ fn class_weight(el: &scraper::node::Element) -> f32 {
 /// Finds the body paragraphs of a document by block scoring.
 fn density_body(doc: &Html, title: &str) -> Vec<String> {
     let root = doc.tree.root();
-    let stats = compute_stats(root);
+    // boilerplate-looking blocks are dropped unless they hold much of the page's text (a
+    // "widget" or "advertisement" class on a wrapper around the whole article)
+    let raw = compute_stats(root, &|_, el| is_hidden(el));
+    let total = doc.root_element().id();
+    let total = raw.get(&total).map_or(0, |s| s.chars);
+    let dropped = |n: NodeR<'_>, el: &scraper::node::Element| {
+        is_hidden(el)
+            || (is_boilerplate(el) && raw.get(&n.id()).is_none_or(|s| s.chars * 10 < total * 3))
+    };
+    let stats = compute_stats(root, &dropped);
     let mut scores: HashMap<NodeId, f32> = HashMap::new();
     let mut order: Vec<NodeId> = Vec::new();
 
@@ -350,18 +383,39 @@ fn density_body(doc: &Html, title: &str) -> Vec<String> {
             continue;
         };
         let name = el.name();
+        let leaf = !has_block_child(node);
         let para_like = matches!(name, "p" | "pre" | "blockquote" | "td" | "dd")
             || (matches!(
                 name,
                 "div" | "section" | "article" | "font" | "span" | "center"
-            ) && !has_block_child(node));
-        if !para_like || st.chars < 20 {
+            ) && leaf);
+        // text written straight into a container, between <br>s or empty divs
+        let own_text = !para_like
+            && matches!(
+                name,
+                "div" | "section" | "article" | "td" | "font" | "span" | "center"
+            )
+            && st.own_chars >= 50;
+        let (chars, punct) = if own_text {
+            (st.own_chars, st.own_punct)
+        } else {
+            (st.chars, st.punct)
+        };
+        if !(para_like || own_text) || chars < 20 {
             continue;
         }
-        if st.link_density() > 0.5 {
+        if para_like && st.link_density() > 0.5 {
             continue;
         }
-        let score = 1.0 + st.punct as f32 + (st.chars as f32 / 100.0).min(3.0);
+        let score = 1.0 + punct as f32 + (chars as f32 / 100.0).min(3.0);
+        if own_text {
+            // the container itself holds a paragraph: it is a candidate too
+            let entry = scores.entry(node.id()).or_insert_with(|| {
+                order.push(node.id());
+                tag_bonus(name) + class_weight(el)
+            });
+            *entry += score;
+        }
         let mut level = 0;
         let mut anc = node.parent();
         while let Some(a) = anc {
@@ -400,9 +454,60 @@ fn density_body(doc: &Html, title: &str) -> Vec<String> {
     let Some((top_id, top_score)) = best else {
         return Vec::new();
     };
-    let Some(top) = doc.tree.get(top_id) else {
+    let Some(mut top) = doc.tree.get(top_id) else {
         return Vec::new();
     };
+    let mut top_score = top_score;
+    // several near-best candidates under one ancestor: the text is split into sections
+    let near: Vec<NodeId> = order
+        .iter()
+        .filter(|id| **id != top_id && scores[*id] >= top_score * 0.75)
+        .copied()
+        .collect();
+    if near.len() >= 3 {
+        let mut anc = top.parent();
+        while let Some(a) = anc {
+            if !stats.contains_key(&a.id()) {
+                break;
+            }
+            let contained = near
+                .iter()
+                .filter(|id| {
+                    doc.tree
+                        .get(**id)
+                        .is_some_and(|n| n.ancestors().any(|x| x.id() == a.id()))
+                })
+                .count();
+            if contained >= 3 {
+                top = a;
+                top_score = scores.get(&a.id()).copied().unwrap_or(top_score);
+                break;
+            }
+            anc = a.parent();
+        }
+    }
+    // scores rising on the way up mean more of the text lies beside the top block
+    let mut last = top_score;
+    let mut anc = top.parent();
+    while let Some(a) = anc {
+        match a.value() {
+            Node::Element(e) if e.name() != "body" && e.name() != "html" => {}
+            _ => break,
+        }
+        if let Some(s) = scores.get(&a.id()).copied() {
+            if s < last / 3.0 {
+                break;
+            }
+            if s > last {
+                top = a;
+                top_score = s;
+                break;
+            }
+            last = s;
+        }
+        anc = a.parent();
+    }
+    let top_id = top.id();
 
     // the top block and its qualifying siblings, in document order
     let threshold = (top_score * 0.2).max(10.0);
@@ -437,7 +542,7 @@ fn density_body(doc: &Html, title: &str) -> Vec<String> {
         let Node::Element(el) = n.value() else {
             return false;
         };
-        if is_boilerplate(el) {
+        if dropped(n, el) {
             return true;
         }
         let Some(st) = stats.get(&n.id()) else {
@@ -778,7 +883,7 @@ fn find_date(
         if !dateish
             || el
                 .ancestors()
-                .any(|a| matches!(a.value(), Node::Element(e) if is_boilerplate(e)))
+                .any(|a| matches!(a.value(), Node::Element(e) if is_boilerplate(e) || is_hidden(e)))
         {
             continue;
         }
@@ -946,9 +1051,10 @@ fn head_lines(doc: &Html, title: &str, body: &[String]) -> (Vec<String>, Vec<Str
     };
     // locate the body by its first distinctive paragraph (short ones such as a repeated
     // headline also occur above it)
+    let nt = normalized(title);
     let distinctive = |(i, p): (usize, &String)| {
         let k = key(p)?;
-        (k.chars().count() >= 15).then_some((i, k))
+        (k.chars().count() >= 15 && normalized(p) != nt).then_some((i, k))
     };
     let body_start = body
         .iter()
@@ -960,7 +1066,6 @@ fn head_lines(doc: &Html, title: &str, body: &[String]) -> (Vec<String>, Vec<Str
                 .map(|pos| pos.saturating_sub(i))
         })
         .unwrap_or(all.len());
-    let nt = normalized(title);
     let title_at = (!nt.is_empty())
         .then(|| {
             all[..body_start]
@@ -1042,8 +1147,11 @@ pub fn extract(
             density_body(doc, &title)
         }
     };
-    let body = clean_body(body, &title);
-    let (head, tail) = head_lines(doc, &title, &body);
+    // dates and bylines are looked for in the text as found, before meta lines are dropped
+    let raw_body = body;
+    let body = clean_body(raw_body.clone(), &title);
+    let (head, tail) = head_lines(doc, &title, &raw_body);
+
     let found = find_date(
         doc,
         &meta,
@@ -1051,7 +1159,7 @@ pub fn extract(
         selectors,
         &Around {
             head: &head,
-            body: &body,
+            body: &raw_body,
             tail: &tail,
         },
         now,

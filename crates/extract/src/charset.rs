@@ -188,7 +188,11 @@ pub fn decode(bytes: &[u8], http_charset: Option<&str>, tld: Option<&str>) -> De
             }
         }
         let guess = detect(bytes, tld);
+        // a single-byte guess "fits" any bytes: a declared Chinese charset with a few stray
+        // bytes is still the better reading
+        let single_byte_guess = guess.is_single_byte() && !enc.is_single_byte();
         if guess != enc
+            && !single_byte_guess
             && let Some(text) = clean(guess, bytes)
         {
             warnings.push(format!(

@@ -797,6 +797,18 @@ struct Around<'a> {
     tail: &'a [String],
 }
 
+/// A day-only date (midnight) made precise by a time given for the same day near the headline.
+fn refine_day(d: DateTime<FixedOffset>, head: &[String], body: &[String]) -> DateTime<FixedOffset> {
+    if d.time() != chrono::NaiveTime::MIN {
+        return d;
+    }
+    head.iter()
+        .chain(body.iter().take(3))
+        .flat_map(|l| find_dates(l))
+        .find(|f| f.has_time && f.value.date_naive() == d.date_naive())
+        .map_or(d, |f| f.value)
+}
+
 /// Chooses the publication time. `head` is the text around the headline (before the body).
 fn find_date(
     doc: &Html,
@@ -828,7 +840,7 @@ fn find_date(
         if let Some(v) = meta.get(key)
             && let Some(d) = parse_date(v, None).filter(ok)
         {
-            return Some((d, "meta"));
+            return Some((refine_day(d, head, body), "meta"));
         }
     }
     for v in jsonld_values(doc) {
@@ -1010,7 +1022,7 @@ fn find_origin(
 static BOILERPLATE_LINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?x)^(?:
-            [（(【\[]?\s*(?:责任编辑|责编|编辑|校对|审核|监制|主编|值班编辑)\s*[:：]
+            [（(【\[]?\s*(?:责任编辑|责编|编辑|校对|审核|监制|主编|值班编辑)\s*[:：].{0,60}
           | .*(?:版权所有|Copyright\s*©|©\s*\d{4}|All\s+Rights\s+Reserved|ICP备|ICP证|京公网安备)
           | (?:分享到|分享至|扫一扫|扫描二维码|相关阅读|相关新闻|相关链接|延伸阅读|推荐阅读|热点推荐|上一篇|下一篇|返回顶部|打印本页|关闭窗口)\s*[:：]?.{0,40}
           | .*【\s*(?:打印|关闭|字体|字号|大|中|小|纠错)\s*】.*

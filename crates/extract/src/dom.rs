@@ -197,3 +197,91 @@ pub fn is_punct(c: char) -> bool {
         '，' | '。' | '、' | '；' | '：' | '！' | '？' | '“' | '”' | ',' | '.' | ';' | '!' | '?'
     )
 }
+
+/// Elements that never have content (no closing tag).
+fn is_void(name: &str) -> bool {
+    matches!(
+        name,
+        "area"
+            | "base"
+            | "br"
+            | "col"
+            | "embed"
+            | "hr"
+            | "img"
+            | "input"
+            | "link"
+            | "meta"
+            | "param"
+            | "source"
+            | "track"
+            | "wbr"
+    )
+}
+
+/// Drops tags nested deeper than `max_depth`, keeping their text. HTML parsers check the stack
+/// of open elements at every tag, so pathological nesting (tens of thousands of levels) would
+/// otherwise cost quadratic time.
+pub fn limit_nesting(html: &str, max_depth: usize) -> std::borrow::Cow<'_, str> {
+    let bytes = html.as_bytes();
+    let mut depth = 0usize;
+    let mut dropped = 0usize;
+    let mut cuts: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    while let Some(off) = bytes[i..].iter().position(|c| *c == b'<') {
+        let start = i + off;
+        let Some(end_off) = bytes[start..].iter().position(|b| *b == b'>') else {
+            break;
+        };
+        let end = start + end_off + 1;
+        let tag = &html[start..end];
+        i = end;
+        let closing = tag.starts_with("</");
+        let name: String = tag
+            .trim_start_matches('<')
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if name.is_empty() || is_void(&name) || tag.ends_with("/>") {
+            continue;
+        }
+        if matches!(name.as_str(), "script" | "style" | "textarea" | "title") && !closing {
+            // raw text: skip to its end tag
+            let close = format!("</{name}");
+            let rest = &bytes[i..];
+            if let Some(p) = rest
+                .windows(close.len())
+                .position(|w| w.eq_ignore_ascii_case(close.as_bytes()))
+            {
+                i += p;
+            }
+            continue;
+        }
+        if closing {
+            if dropped > 0 && depth >= max_depth {
+                dropped -= 1;
+                cuts.push((start, end));
+            } else {
+                depth = depth.saturating_sub(1);
+            }
+        } else if depth >= max_depth {
+            dropped += 1;
+            cuts.push((start, end));
+        } else {
+            depth += 1;
+        }
+    }
+    if cuts.is_empty() {
+        return std::borrow::Cow::Borrowed(html);
+    }
+    let mut out = String::with_capacity(html.len());
+    let mut last = 0;
+    for (s, e) in cuts {
+        out.push_str(&html[last..s]);
+        last = e;
+    }
+    out.push_str(&html[last..]);
+    std::borrow::Cow::Owned(out)
+}

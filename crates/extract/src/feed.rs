@@ -389,7 +389,7 @@ fn tag_text(block: &str, names: &[&str]) -> Option<String> {
                     .strip_prefix("<![CDATA[")
                     .and_then(|t| t.strip_suffix("]]>"))
                     .unwrap_or(t);
-                let t = if t.contains("&lt;") {
+                let t = if t.contains('&') {
                     decode_entities(t)
                 } else {
                     t.to_string()

@@ -21,6 +21,8 @@ use url::Url;
 use yuqing_model::{Source, SourceKind};
 
 pub use canonical::canonicalize;
+pub use list::{ListPage, ListRequest};
+use yuqing_model::ListMode;
 
 /// A link found on a list page or in a feed.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -134,6 +136,9 @@ impl<'a> Input<'a> {
 /// Pages larger than this are cut before parsing (the crawler enforces its own, smaller cap).
 pub const MAX_PARSE_BYTES: usize = 32 * 1024 * 1024;
 
+/// Markup nested deeper than this is flattened before parsing.
+pub const MAX_NESTING: usize = 256;
+
 fn tld(url: &Url) -> Option<String> {
     url.host_str()
         .and_then(|h| h.rsplit('.').next())
@@ -212,16 +217,22 @@ pub fn extract(input: &Input<'_>) -> Result<Extracted, ExtractError> {
     if decoded.lossy {
         warnings.push("some bytes could not be decoded and were replaced".into());
     }
+    let text = dom::limit_nesting(&decoded.text, MAX_NESTING);
+    if matches!(text, std::borrow::Cow::Owned(_)) {
+        warnings.push(format!(
+            "markup nested deeper than {MAX_NESTING} levels was flattened"
+        ));
+    }
     match kind {
         SourceKind::Feed => extract_feed(bytes, charset, &url),
         SourceKind::Wechat => {
-            let doc = Html::parse_document(&decoded.text);
-            Ok(from_wechat(&doc, &decoded.text, &url, input, warnings))
+            let doc = Html::parse_document(&text);
+            Ok(from_wechat(&doc, &text, &url, input, warnings))
         }
         SourceKind::Html => {
-            let doc = Html::parse_document(&decoded.text);
-            if wechat::looks_like_wechat(&decoded.text) {
-                return Ok(from_wechat(&doc, &decoded.text, &url, input, warnings));
+            let doc = Html::parse_document(&text);
+            if wechat::looks_like_wechat(&text) {
+                return Ok(from_wechat(&doc, &text, &url, input, warnings));
             }
             let selectors = input.source.map(|s| &s.selectors);
             let parts = article::extract(&doc, &url, selectors, input.fetched_at);
@@ -346,4 +357,71 @@ fn extract_feed(bytes: &[u8], charset: Option<&str>, url: &Url) -> Result<Extrac
         },
         entries,
     }))
+}
+
+/// What a list page yields: links, or (for a jpaas column page) the calls that return them.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ListResult {
+    Page(ListPage),
+    Requests(Vec<ListRequest>),
+}
+
+/// Items per page asked of a jpaas unit-build call.
+pub const JPAAS_PAGE_SIZE: u32 = 20;
+
+/// Reads a list page (or a jpaas / JSON list answer) according to the source's `list_mode`.
+pub fn extract_list(input: &Input<'_>) -> Result<ListResult, ExtractError> {
+    let url = Url::parse(input.url).map_err(|_| ExtractError::BadUrl {
+        url: input.url.to_string(),
+    })?;
+    if input.bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ExtractError::Empty {
+            url: input.url.to_string(),
+        });
+    }
+    let bytes = &input.bytes[..input.bytes.len().min(MAX_PARSE_BYTES)];
+    let mode = input.source.map_or(ListMode::Html, |s| s.list_mode);
+    let allowed: &[String] = input.source.map_or(&[], |s| s.allowed_hosts.as_slice());
+    let looks_json = bytes
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| *b == b'{' || *b == b'[');
+    match mode {
+        ListMode::Json => {
+            let spec = input.source.and_then(|s| s.json.as_ref()).ok_or_else(|| {
+                ExtractError::NoArticle {
+                    url: format!("{} (list_mode = \"json\" needs [source.json])", input.url),
+                }
+            })?;
+            list::json_links(bytes, &url, spec).map(ListResult::Page)
+        }
+        ListMode::Jpaas if looks_json => {
+            list::jpaas_links(bytes, &url, allowed).map(ListResult::Page)
+        }
+        ListMode::Jpaas => {
+            let decoded = charset::decode(bytes, input.http_charset, tld(&url).as_deref());
+            let doc = Html::parse_document(&dom::limit_nesting(&decoded.text, MAX_NESTING));
+            let pages = input.source.and_then(|s| s.max_pages).unwrap_or(1);
+            list::jpaas_requests(&doc, &url, pages, JPAAS_PAGE_SIZE).map(ListResult::Requests)
+        }
+        ListMode::Html => {
+            let charset = input
+                .source
+                .and_then(|s| s.charset.as_deref())
+                .or(input.http_charset);
+            let decoded = charset::decode(bytes, charset, tld(&url).as_deref());
+            if looks_binary(&decoded.text) {
+                return Err(ExtractError::Binary {
+                    url: input.url.to_string(),
+                });
+            }
+            let doc = Html::parse_document(&dom::limit_nesting(&decoded.text, MAX_NESTING));
+            let mut page =
+                list::html_links(&doc, &url, input.source.map(|s| &s.selectors), allowed);
+            let mut warnings = decoded.warnings;
+            warnings.append(&mut page.warnings);
+            page.warnings = warnings;
+            Ok(ListResult::Page(page))
+        }
+    }
 }

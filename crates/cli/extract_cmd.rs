@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use yuqing_extract::{Extracted, Input};
+use yuqing_extract::{Extracted, Input, ListResult};
 use yuqing_model::SourceKind;
 
 use crate::UsageError;
@@ -23,6 +23,9 @@ pub struct Args {
     /// The HTTP charset the page was served with.
     #[arg(long)]
     charset: Option<String>,
+    /// Read the file as a list page: print its article links and the next page.
+    #[arg(long)]
+    list: bool,
     /// Print JSON instead of a readable summary.
     #[arg(long)]
     json: bool,
@@ -42,6 +45,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let mut input = Input::new(&bytes, &args.url);
     input.kind = args.kind.as_deref().and_then(SourceKind::parse);
     input.http_charset = args.charset.as_deref();
+    if args.list {
+        return list(&input, args.json);
+    }
     let extracted = yuqing_extract::extract(&input).map_err(|e| UsageError(e.to_string()))?;
     if args.json {
         let value = match &extracted {
@@ -102,6 +108,38 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
         Extracted::Deleted { url, reason } => println!("已删除 (deleted): {url}: {reason}"),
         Extracted::Blocked { url, reason } => println!("被拦截 (blocked): {url}: {reason}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn list(input: &Input<'_>, json: bool) -> anyhow::Result<ExitCode> {
+    let result = yuqing_extract::extract_list(input).map_err(|e| UsageError(e.to_string()))?;
+    let ListResult::Page(page) = result else {
+        // only a jpaas source (which needs its configuration) yields requests
+        return Err(UsageError("this page needs its source's list_mode: use yuqing scan".into()).into());
+    };
+    if json {
+        let value = serde_json::json!({
+            "url": input.url,
+            "links": page.links,
+            "next_page": page.next_page,
+            "warnings": page.warnings,
+        });
+        println!("{}", serde_json::to_string_pretty(&value)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("文章链接 (article links): {}", page.links.len());
+    for l in &page.links {
+        println!(
+            "  {}  {}  {}",
+            l.date.map_or("          ".to_string(), |d| d.format("%Y-%m-%d").to_string()),
+            l.text,
+            l.url
+        );
+    }
+    println!("下一页 (next page): {}", page.next_page.as_deref().unwrap_or("—"));
+    for w in &page.warnings {
+        println!("提示 (warning): {w}");
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -4,7 +4,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("crates/extract/tests/fixtures").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("crates/extract/tests/fixtures")
+        .join(name)
 }
 
 fn yuqing(args: &[&str]) -> (i32, String, String) {
@@ -32,7 +34,17 @@ fn article_json_has_the_documented_shape() {
     ]);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    for key in ["url", "kind", "title", "published_at", "author", "site_name", "body", "links", "warnings"] {
+    for key in [
+        "url",
+        "kind",
+        "title",
+        "published_at",
+        "author",
+        "site_name",
+        "body",
+        "links",
+        "warnings",
+    ] {
         assert!(v.get(key).is_some(), "missing {key} in {out}");
     }
     assert_eq!(v["kind"], "html");
@@ -43,7 +55,13 @@ fn article_json_has_the_documented_shape() {
 #[test]
 fn feed_json_lists_entries() {
     let file = fixture("feed_gbk_undeclared.xml");
-    let (code, out, _) = yuqing(&["extract", file.to_str().unwrap(), "--kind", "feed", "--json"]);
+    let (code, out, _) = yuqing(&[
+        "extract",
+        file.to_str().unwrap(),
+        "--kind",
+        "feed",
+        "--json",
+    ]);
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["entries"].as_array().unwrap().len(), 2);
@@ -62,12 +80,23 @@ fn list_mode_and_human_output() {
     ]);
     assert_eq!(code, 0);
     assert!(out.contains("文章链接 (article links): 5"), "{out}");
-    assert!(out.contains("下一页 (next page): http://www.example-kx.org.cn/kxyw/index_1.html"), "{out}");
+    assert!(
+        out.contains("下一页 (next page): http://www.example-kx.org.cn/kxyw/index_1.html"),
+        "{out}"
+    );
 
     let file = fixture("wechat_deleted.html");
-    let (code, out, _) = yuqing(&["extract", file.to_str().unwrap(), "--url", "https://mp.weixin.qq.com/s/x"]);
+    let (code, out, _) = yuqing(&[
+        "extract",
+        file.to_str().unwrap(),
+        "--url",
+        "https://mp.weixin.qq.com/s/x",
+    ]);
     assert_eq!(code, 0);
-    assert!(out.starts_with("已删除 (deleted): https://mp.weixin.qq.com/s/x"), "{out}");
+    assert!(
+        out.starts_with("已删除 (deleted): https://mp.weixin.qq.com/s/x"),
+        "{out}"
+    );
 }
 
 #[test]

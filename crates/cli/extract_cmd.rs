@@ -116,7 +116,9 @@ fn list(input: &Input<'_>, json: bool) -> anyhow::Result<ExitCode> {
     let result = yuqing_extract::extract_list(input).map_err(|e| UsageError(e.to_string()))?;
     let ListResult::Page(page) = result else {
         // only a jpaas source (which needs its configuration) yields requests
-        return Err(UsageError("this page needs its source's list_mode: use yuqing scan".into()).into());
+        return Err(
+            UsageError("this page needs its source's list_mode: use yuqing scan".into()).into(),
+        );
     };
     if json {
         let value = serde_json::json!({
@@ -132,12 +134,17 @@ fn list(input: &Input<'_>, json: bool) -> anyhow::Result<ExitCode> {
     for l in &page.links {
         println!(
             "  {}  {}  {}",
-            l.date.map_or("          ".to_string(), |d| d.format("%Y-%m-%d").to_string()),
+            l.date.map_or("          ".to_string(), |d| d
+                .format("%Y-%m-%d")
+                .to_string()),
             l.text,
             l.url
         );
     }
-    println!("下一页 (next page): {}", page.next_page.as_deref().unwrap_or("—"));
+    println!(
+        "下一页 (next page): {}",
+        page.next_page.as_deref().unwrap_or("—")
+    );
     for w in &page.warnings {
         println!("提示 (warning): {w}");
     }

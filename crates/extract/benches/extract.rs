@@ -19,10 +19,18 @@ fn corpus_pages() -> Vec<(String, Vec<u8>)> {
     };
     let mut pages = Vec::new();
     for e in entries.flatten() {
-        let Ok(gz) = std::fs::read(e.path()) else { continue };
+        let Ok(gz) = std::fs::read(e.path()) else {
+            continue;
+        };
         let mut html = Vec::new();
-        if flate2::read::GzDecoder::new(&gz[..]).read_to_end(&mut html).is_ok() {
-            pages.push((format!("https://bench.example/{}", e.file_name().to_string_lossy()), html));
+        if flate2::read::GzDecoder::new(&gz[..])
+            .read_to_end(&mut html)
+            .is_ok()
+        {
+            pages.push((
+                format!("https://bench.example/{}", e.file_name().to_string_lossy()),
+                html,
+            ));
         }
     }
     pages
@@ -30,10 +38,20 @@ fn corpus_pages() -> Vec<(String, Vec<u8>)> {
 
 fn fixture_pages() -> Vec<(String, Vec<u8>)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    ["official_article.html", "official_article_gbk.html", "wechat_article.html", "list_official.html"]
-        .iter()
-        .filter_map(|n| Some((format!("https://bench.example/{n}"), std::fs::read(dir.join(n)).ok()?)))
-        .collect()
+    [
+        "official_article.html",
+        "official_article_gbk.html",
+        "wechat_article.html",
+        "list_official.html",
+    ]
+    .iter()
+    .filter_map(|n| {
+        Some((
+            format!("https://bench.example/{n}"),
+            std::fs::read(dir.join(n)).ok()?,
+        ))
+    })
+    .collect()
 }
 
 fn bench(c: &mut Criterion) {
@@ -61,7 +79,11 @@ fn bench(c: &mut Criterion) {
         })
     });
     group.finish();
-    eprintln!("{} pages, {:.1} MB of HTML per iteration", pages.len(), bytes as f64 / 1e6);
+    eprintln!(
+        "{} pages, {:.1} MB of HTML per iteration",
+        pages.len(),
+        bytes as f64 / 1e6
+    );
 }
 
 criterion_group!(benches, bench);

@@ -4,6 +4,7 @@
 //! It holds no pipeline logic of its own.
 
 mod check;
+mod classify_cmd;
 mod context;
 mod eval_extract;
 mod extract_cmd;
@@ -44,6 +45,10 @@ enum Command {
     Check(check::Args),
     /// Extract a saved page or feed offline (any charset) and print the article.
     Extract(extract_cmd::Args),
+    /// Tag articles given as JSON Lines with the typical tags, topics and keywords.
+    Classify(classify_cmd::ClassifyArgs),
+    /// Train the typical-tags model from gold JSON Lines files.
+    Train(classify_cmd::TrainArgs),
     /// Score extraction or classification against a corpus with ground truth.
     #[command(subcommand)]
     Eval(EvalCommand),
@@ -53,6 +58,8 @@ enum Command {
 enum EvalCommand {
     /// Score extraction on a corpus folder; exits 1 when a floor is missed.
     Extract(eval_extract::Args),
+    /// Score the typical tags against gold labels (cross-validated with --cv K).
+    Classify(classify_cmd::EvalArgs),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +68,9 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(&cli, args),
         Command::Extract(args) => extract_cmd::run(args),
         Command::Eval(EvalCommand::Extract(args)) => eval_extract::run(args),
+        Command::Eval(EvalCommand::Classify(args)) => classify_cmd::eval_classify(&cli, args),
+        Command::Classify(args) => classify_cmd::classify(&cli, args),
+        Command::Train(args) => classify_cmd::train_cmd(&cli, args),
     };
     match result {
         Ok(code) => code,

@@ -1,1 +1,275 @@
-//! stub
+//! The typical tags — typical person, typical event, typical case (典型人、典型事、典型案例) —
+//! with scores in [0, 1] and the evidence an analyst can check, plus topic rules.
+//!
+//! A hybrid a maintainer can reason about: weighted cue lexicons (`dictionaries/cues/`, headline
+//! hits counting double), structural features (named people, numbered cases, dates), and a
+//! linear model over those features and the words, saved as readable JSON. Without a trained
+//! model the hand-set rules model is used. Pure: lexicons and the model come in as text.
+
+pub mod cues;
+pub mod eval;
+mod features;
+pub mod model;
+mod topics;
+
+use serde::Serialize;
+use yuqing_model::{Tag, Topic};
+use yuqing_text::Analyzer;
+
+pub use cues::{CueError, CueHit, CueLexicon};
+pub use features::{Analysis, is_name};
+pub use model::{Example, Model, ModelError, TagModel, TrainOptions, train};
+pub use topics::TopicMatcher;
+
+/// The cue lexicon files' contents, in `Tag::ALL` order.
+#[derive(Clone, Debug)]
+pub struct Lexicons {
+    pub person: String,
+    pub event: String,
+    pub case: String,
+}
+
+impl Lexicons {
+    /// File names under `dictionaries/`.
+    pub const FILES: [&'static str; 3] = [
+        "cues/typical_person.txt",
+        "cues/typical_event.txt",
+        "cues/typical_case.txt",
+    ];
+
+    /// The lexicons shipped in the repository, built in.
+    pub fn builtin() -> Lexicons {
+        Lexicons {
+            person: include_str!("../../../dictionaries/cues/typical_person.txt").into(),
+            event: include_str!("../../../dictionaries/cues/typical_event.txt").into(),
+            case: include_str!("../../../dictionaries/cues/typical_case.txt").into(),
+        }
+    }
+}
+
+/// The model shipped in the repository (trained on the team's gold file), built in.
+pub const BUILTIN_MODEL: &str = include_str!("../../../dictionaries/typical.model.json");
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ClassifyError {
+    #[error("{file}: {source}")]
+    Cues { file: &'static str, source: CueError },
+    #[error("{0}")]
+    Model(#[from] ModelError),
+}
+
+/// A cue that fired, with where.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CuePosition {
+    pub cue: String,
+    /// `title` or `body`.
+    pub field: &'static str,
+    /// Byte offsets in that field.
+    pub start: usize,
+    pub end: usize,
+}
+
+/// What supports a tag.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Evidence {
+    /// The cue phrases that fired (distinct, strongest first).
+    pub cues: Vec<String>,
+    pub cue_positions: Vec<CuePosition>,
+    pub people: Vec<String>,
+    pub orgs: Vec<String>,
+    pub places: Vec<String>,
+    /// The sentence that best supports the tag.
+    pub sentence: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TagResult {
+    pub tag: Tag,
+    pub score: f64,
+    pub evidence: Evidence,
+}
+
+/// The result for one article.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Classification {
+    /// Tags whose score passed the threshold.
+    pub tags: Vec<TagResult>,
+    /// Every tag's score, in `Tag::ALL` order.
+    #[serde(skip)]
+    pub scores: [f64; 3],
+    pub topics: Vec<String>,
+    pub keywords: Vec<String>,
+}
+
+/// Loaded lexicons, model and topics.
+#[derive(Clone, Debug)]
+pub struct Classifier {
+    analyzer: Analyzer,
+    lexicons: [CueLexicon; 3],
+    model: Model,
+    thresholds: [f64; 3],
+    topics: TopicMatcher,
+}
+
+fn parse_lexicons(lex: &Lexicons) -> Result<[CueLexicon; 3], ClassifyError> {
+    let parse = |text: &str, file: &'static str| {
+        CueLexicon::parse(text).map_err(|source| ClassifyError::Cues { file, source })
+    };
+    Ok([
+        parse(&lex.person, Lexicons::FILES[0])?,
+        parse(&lex.event, Lexicons::FILES[1])?,
+        parse(&lex.case, Lexicons::FILES[2])?,
+    ])
+}
+
+/// Sentences of a text with their byte ranges.
+fn sentences(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        if matches!(c, '。' | '！' | '？' | '!' | '?' | '\n' | '；') {
+            let end = i + c.len_utf8();
+            if text[start..end].trim().chars().count() > 1 {
+                out.push((start, end));
+            }
+            start = end;
+        }
+    }
+    if text[start..].trim().chars().count() > 1 {
+        out.push((start, text.len()));
+    }
+    out
+}
+
+impl Classifier {
+    pub fn new(analyzer: Analyzer, lexicons: &Lexicons, model: Model, topics: Vec<Topic>) -> Result<Classifier, ClassifyError> {
+        let thresholds = Tag::ALL.map(|t| model.tag(t).threshold);
+        Ok(Classifier {
+            analyzer,
+            lexicons: parse_lexicons(lexicons)?,
+            model,
+            thresholds,
+            topics: TopicMatcher::new(topics),
+        })
+    }
+
+    /// The built-in lexicons and model, no topics.
+    pub fn builtin(analyzer: Analyzer) -> Result<Classifier, ClassifyError> {
+        Classifier::new(analyzer, &Lexicons::builtin(), Model::from_json(BUILTIN_MODEL)?, Vec::new())
+    }
+
+    pub fn analyzer(&self) -> &Analyzer {
+        &self.analyzer
+    }
+
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// Overrides the thresholds (from the configuration), in `Tag::ALL` order.
+    pub fn set_thresholds(&mut self, thresholds: [f64; 3]) {
+        self.thresholds = thresholds;
+    }
+
+    pub fn thresholds(&self) -> [f64; 3] {
+        self.thresholds
+    }
+
+    /// The analysis the model reads (exposed for training).
+    pub fn analyze(&self, title: &str, body: &str) -> Analysis {
+        Analysis::new(&self.analyzer, &self.lexicons, title, body)
+    }
+
+    /// The features the model reads (exposed for training).
+    pub fn features(&self, title: &str, body: &str) -> Vec<(String, f64)> {
+        self.analyze(title, body).features(&self.analyzer)
+    }
+
+    /// Scores every tag; `keywords` asks for that many keywords too.
+    pub fn classify(&self, title: &str, body: &str, keywords: usize) -> Classification {
+        let analysis = self.analyze(title, body);
+        let features = analysis.features(&self.analyzer);
+        let scores = Tag::ALL.map(|t| self.model.tag(t).score(&features));
+        let mut tags = Vec::new();
+        for (i, tag) in Tag::ALL.iter().enumerate() {
+            if scores[i] >= self.thresholds[i] {
+                tags.push(TagResult {
+                    tag: *tag,
+                    score: (scores[i] * 1000.0).round() / 1000.0,
+                    evidence: self.evidence(i, &analysis, title, body),
+                });
+            }
+        }
+        let keywords = if keywords == 0 {
+            Vec::new()
+        } else {
+            self.analyzer
+                .keywords(&format!("{title}\n{body}"), keywords)
+                .into_iter()
+                .map(|k| k.word)
+                .collect()
+        };
+        Classification {
+            tags,
+            scores,
+            topics: self.topics.matches(&self.analyzer, title, body),
+            keywords,
+        }
+    }
+
+    fn evidence(&self, i: usize, a: &Analysis, title: &str, body: &str) -> Evidence {
+        let (title_hits, body_hits) = &a.hits[i];
+        let mut positions = Vec::new();
+        let mut cues: Vec<(String, f64)> = Vec::new();
+        for (field, hits) in [("title", title_hits), ("body", body_hits)] {
+            for h in hits.iter().filter(|h| h.weight > 0.0) {
+                positions.push(CuePosition {
+                    cue: h.cue.clone(),
+                    field,
+                    start: h.start,
+                    end: h.end,
+                });
+                if !cues.iter().any(|(c, _)| *c == h.cue) {
+                    cues.push((h.cue.clone(), h.weight));
+                }
+            }
+        }
+        cues.sort_by(|x, y| y.1.total_cmp(&x.1));
+        let distinct = |pred: &dyn Fn(&yuqing_text::Word) -> bool| -> Vec<String> {
+            let mut out: Vec<String> = Vec::new();
+            for w in a.title_words.iter().chain(&a.body_words).filter(|w| pred(w)) {
+                if !out.contains(&w.text) {
+                    out.push(w.text.clone());
+                }
+            }
+            out
+        };
+        let people = distinct(&|w| is_name(w));
+        // the sentence with the most cue weight (and, for people, names) supports the tag
+        let mut best = (f64::MIN, title.trim().to_string());
+        for (s, e) in sentences(body) {
+            let mut score: f64 = body_hits
+                .iter()
+                .filter(|h| h.start >= s && h.end <= e && h.weight > 0.0)
+                .map(|h| h.weight)
+                .sum();
+            if i == 0 {
+                score += people.iter().filter(|p| body[s..e].contains(p.as_str())).count() as f64 * 0.5;
+            }
+            if score > best.0 && score > 0.0 {
+                best = (score, body[s..e].trim().to_string());
+            }
+        }
+        Evidence {
+            cues: cues.into_iter().map(|(c, _)| c).collect(),
+            cue_positions: positions,
+            people,
+            orgs: distinct(&|w| w.is_org()),
+            places: distinct(&|w| w.is_place()),
+            sentence: best.1,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

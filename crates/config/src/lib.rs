@@ -126,6 +126,15 @@ impl Mail {
     }
 }
 
+/// The typical-tags classifier: where its model is and the score each tag needs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClassifySettings {
+    /// The trained model file; `None` means `<dictionaries>/typical.model.json`.
+    pub model: Option<PathBuf>,
+    /// Per-tag thresholds overriding the model's, by tag id (`typical_case`).
+    pub thresholds: Vec<(String, f64)>,
+}
+
 /// WeChat mirror settings: how an account id becomes a feed URL.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Wechat {
@@ -142,6 +151,7 @@ pub struct Config {
     pub crawl: Crawl,
     pub mail: Option<Mail>,
     pub wechat: Wechat,
+    pub classify: ClassifySettings,
     pub units: Vec<Unit>,
     pub sources: Vec<Source>,
     pub topics: Vec<Topic>,
@@ -169,6 +179,11 @@ impl Config {
 
     /// Makes relative paths relative to `base` (the folder holding the config file).
     pub fn rebase(&mut self, base: &Path) {
+        if let Some(model) = &mut self.classify.model
+            && model.is_relative()
+        {
+            *model = base.join(&*model);
+        }
         for path in [
             &mut self.storage.dir,
             &mut self.storage.reports_dir,
@@ -224,6 +239,7 @@ fn read_config(root: &toml::Table, p: &mut Problems) -> Option<Config> {
     let crawl = read_crawl(top.table(p, "crawl"), p);
     let mail = top.table(p, "mail").and_then(|t| read_mail(t, p));
     let wechat = read_wechat(top.table(p, "wechat"), p);
+    let classify = read_classify(top.table(p, "classify"), p);
 
     let (units, declared) = read_units(top.tables(p, "unit"), p);
     if declared.is_empty() && !top.has("unit") {
@@ -254,6 +270,7 @@ fn read_config(root: &toml::Table, p: &mut Problems) -> Option<Config> {
         crawl,
         mail,
         wechat,
+        classify,
         units,
         sources,
         topics,
@@ -584,6 +601,26 @@ fn read_wechat(t: Option<Tbl<'_>>, p: &mut Problems) -> Wechat {
 }
 
 /// The valid units, and every unit id declared (valid or not).
+fn read_classify(t: Option<Tbl<'_>>, p: &mut Problems) -> ClassifySettings {
+    let mut c = ClassifySettings {
+        model: None,
+        thresholds: Vec::new(),
+    };
+    let Some(mut t) = t else { return c };
+    c.model = t.opt_string(p, "model").map(PathBuf::from);
+    if let Some(mut th) = t.table(p, "thresholds") {
+        for tag in ["typical_person", "typical_event", "typical_case"] {
+            let key: &'static str = tag;
+            if let Some(v) = th.float(p, key, 0.0, 1.0) {
+                c.thresholds.push((tag.to_string(), v));
+            }
+        }
+        th.finish(p);
+    }
+    t.finish(p);
+    c
+}
+
 fn read_units(tables: Vec<Tbl<'_>>, p: &mut Problems) -> (Vec<Unit>, Vec<String>) {
     let mut declared = Vec::new();
     let units: Vec<Unit> = tables

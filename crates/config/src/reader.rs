@@ -137,6 +137,24 @@ impl<'a> Tbl<'a> {
         }
     }
 
+    /// A number (integer or float) within `min..=max`.
+    pub(crate) fn float(&mut self, p: &mut Problems, key: &'static str, min: f64, max: f64) -> Option<f64> {
+        let v = match self.raw(key)? {
+            Value::Float(f) => *f,
+            Value::Integer(i) => *i as f64,
+            other => {
+                self.wrong_type(p, key, "a number", other);
+                return None;
+            }
+        };
+        if (min..=max).contains(&v) {
+            Some(v)
+        } else {
+            p.push(self.key(key), format!("{v} is out of range (allowed {min}..={max})"));
+            None
+        }
+    }
+
     pub(crate) fn bool(&mut self, p: &mut Problems, key: &'static str) -> Option<bool> {
         match self.raw(key)? {
             Value::Boolean(b) => Some(*b),

@@ -234,7 +234,7 @@ fn unknown_keys_everywhere() {
     check(
         &format!("{VALID}\n[extra]\na = 1\n"),
         &[
-            "extra: unknown key; known keys here: crawl, dictionaries, mail, schedule, source, storage, topic, unit, wechat",
+            "extra: unknown key; known keys here: classify, crawl, dictionaries, mail, schedule, source, storage, topic, unit, wechat",
         ],
     );
 }
@@ -425,5 +425,23 @@ fn wechat_needs_a_template() {
             "mirror_url = \"http://127.0.0.1:4000/feeds/x.atom\"",
         ),
         &["wechat.mirror_url: must contain {id} where the account's mirror id goes"],
+    );
+}
+
+#[test]
+fn classify_settings() {
+    let c = check(
+        &format!("{VALID}\n[classify]\nmodel = \"m.json\"\n[classify.thresholds]\ntypical_case = 0.6\n"),
+        &[],
+    )
+    .unwrap();
+    assert_eq!(c.classify.model, Some(PathBuf::from("m.json")));
+    assert_eq!(c.classify.thresholds, vec![("typical_case".to_string(), 0.6)]);
+    check(
+        &format!("{VALID}\n[classify.thresholds]\ntypical_case = 2\ntypical_thing = 0.5\n"),
+        &[
+            "classify.thresholds.typical_case: 2 is out of range (allowed 0..=1)",
+            "classify.thresholds.typical_thing: unknown key; known keys here: typical_case, typical_event, typical_person",
+        ],
     );
 }

@@ -10,5 +10,5 @@ pub mod unit;
 
 pub use source::{JsonList, ListMode, Selectors, Source, SourceKind, WechatAccount};
 pub use tag::Tag;
-pub use topic::{Expr, ExprError, Topic, TopicRule};
+pub use topic::{Atom, Expr, ExprError, Topic, TopicRule};
 pub use unit::{Unit, UnitKind};

@@ -62,7 +62,14 @@ fn setup(cli: &Cli, rules_only: bool) -> anyhow::Result<Setup> {
             .model
             .clone()
             .unwrap_or_else(|| dir.join("typical.model.json"));
-        (dicts, lexicons, dir, config.topics, model_path, config.classify.thresholds)
+        (
+            dicts,
+            lexicons,
+            dir,
+            config.topics,
+            model_path,
+            config.classify.thresholds,
+        )
     } else {
         let dir = PathBuf::from("dictionaries");
         (
@@ -120,6 +127,9 @@ pub struct ClassifyArgs {
     /// Use the hand-set rules instead of the trained model.
     #[arg(long)]
     rules_only: bool,
+    /// Show, for every tag, the features that moved its score most.
+    #[arg(long)]
+    explain: bool,
 }
 
 #[derive(serde::Deserialize)]
@@ -166,12 +176,34 @@ pub fn classify(cli: &Cli, args: &ClassifyArgs) -> anyhow::Result<ExitCode> {
         let item: Item = match serde_json::from_str(&line) {
             Ok(item) => item,
             Err(e) => {
-                eprintln!("line {}: not a JSON object with title and text ({e}): skipped", i + 1);
+                eprintln!(
+                    "line {}: not a JSON object with title and text ({e}): skipped",
+                    i + 1
+                );
                 bad += 1;
                 continue;
             }
         };
         let c = setup.classifier.classify(&item.title, &item.text, 10);
+        if args.explain {
+            let features = setup.classifier.features(&item.title, &item.text);
+            eprintln!("{} {}", id_string(&item.id, i + 1), item.title);
+            for (k, tag) in Tag::ALL.iter().enumerate() {
+                let m = setup.classifier.model().tag(*tag);
+                let parts: Vec<String> = m
+                    .explain(&features, 8)
+                    .into_iter()
+                    .map(|(f, v)| format!("{f} {v:+.2}"))
+                    .collect();
+                eprintln!(
+                    "  {} score {:.3} (bias {:+.2}): {}",
+                    tag.as_str(),
+                    c.scores[k],
+                    m.bias,
+                    parts.join(", ")
+                );
+            }
+        }
         let out = serde_json::json!({
             "id": id_string(&item.id, i + 1),
             "tags": c.tags,
@@ -190,11 +222,24 @@ pub fn classify(cli: &Cli, args: &ClassifyArgs) -> anyhow::Result<ExitCode> {
                 "{}  {}  [{}]  专题: {}",
                 id_string(&item.id, i + 1),
                 item.title,
-                if tags.is_empty() { "无".to_string() } else { tags.join(", ") },
-                if c.topics.is_empty() { "—".to_string() } else { c.topics.join(", ") }
+                if tags.is_empty() {
+                    "无".to_string()
+                } else {
+                    tags.join(", ")
+                },
+                if c.topics.is_empty() {
+                    "—".to_string()
+                } else {
+                    c.topics.join(", ")
+                }
             );
             for t in &c.tags {
-                println!("    {} 线索: {}  依据: {}", t.tag.label(), t.evidence.cues.join("、"), t.evidence.sentence);
+                println!(
+                    "    {} 线索: {}  依据: {}",
+                    t.tag.label(),
+                    t.evidence.cues.join("、"),
+                    t.evidence.sentence
+                );
             }
         }
     }
@@ -205,8 +250,11 @@ pub fn classify(cli: &Cli, args: &ClassifyArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// One gold item: id, title, text, labels in `Tag::ALL` order.
+type GoldItem = (String, String, String, [bool; 3]);
+
 /// Reads a gold file: items with their labels.
-fn read_gold(path: &Path) -> anyhow::Result<Vec<(String, String, String, [bool; 3])>> {
+fn read_gold(path: &Path) -> anyhow::Result<Vec<GoldItem>> {
     let reader = open_lines(Some(path))?;
     let mut out = Vec::new();
     for (i, line) in reader.lines().enumerate() {
@@ -215,7 +263,11 @@ fn read_gold(path: &Path) -> anyhow::Result<Vec<(String, String, String, [bool; 
             continue;
         }
         let item: Item = serde_json::from_str(&line).map_err(|e| {
-            UsageError(format!("{} line {}: not a gold item ({e})", path.display(), i + 1))
+            UsageError(format!(
+                "{} line {}: not a gold item ({e})",
+                path.display(),
+                i + 1
+            ))
         })?;
         let mut labels = [false; 3];
         for l in &item.labels {
@@ -242,7 +294,10 @@ fn read_gold(path: &Path) -> anyhow::Result<Vec<(String, String, String, [bool; 
 /// A short fingerprint of a file's bytes, to recognise the data a model was trained on.
 fn file_tag(path: &Path) -> String {
     let bytes = std::fs::read(path).unwrap_or_default();
-    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
     format!("{name}#{:016x}", yuqing_text::simhash::hash64(&bytes))
 }
 
@@ -274,7 +329,8 @@ pub fn eval_classify(cli: &Cli, args: &EvalArgs) -> anyhow::Result<ExitCode> {
     let setup = setup(cli, args.rules_only || args.cv.is_some())?;
     let gold = read_gold(&args.gold)?;
     let c = &setup.classifier;
-    let features: Vec<Vec<(String, f64)>> = gold.iter().map(|(_, t, x, _)| c.features(t, x)).collect();
+    let features: Vec<Vec<(String, f64)>> =
+        gold.iter().map(|(_, t, x, _)| c.features(t, x)).collect();
     let thresholds = c.thresholds();
     let predict = |m: &Model, f: &[(String, f64)]| -> [bool; 3] {
         let mut out = [false; 3];
@@ -286,7 +342,9 @@ pub fn eval_classify(cli: &Cli, args: &EvalArgs) -> anyhow::Result<ExitCode> {
     let mut predictions = vec![[false; 3]; gold.len()];
     let mode = if let Some(k) = args.cv {
         if !(2..=gold.len()).contains(&k) {
-            return Err(UsageError(format!("--cv {k}: use between 2 and {} folds", gold.len())).into());
+            return Err(
+                UsageError(format!("--cv {k}: use between 2 and {} folds", gold.len())).into(),
+            );
         }
         let folds = eval::folds(gold.len(), k);
         for fold in 0..k {
@@ -303,7 +361,10 @@ pub fn eval_classify(cli: &Cli, args: &EvalArgs) -> anyhow::Result<ExitCode> {
             let m = train(&train_set, &Model::rules(), &TrainOptions::default(), "cv");
             for (i, f) in features.iter().enumerate() {
                 if folds[i] == fold {
-                    predictions[i] = predict(&m, f);
+                    for (t, tag) in Tag::ALL.iter().enumerate() {
+                        let tm = m.tag(*tag);
+                        predictions[i][t] = tm.score(f) >= tm.threshold;
+                    }
                 }
             }
         }
@@ -339,7 +400,13 @@ pub fn eval_classify(cli: &Cli, args: &EvalArgs) -> anyhow::Result<ExitCode> {
     if args.cv.is_some() {
         for s in &scores {
             let need = if s.tag == "typical_case" { 0.80 } else { 0.70 };
-            floors.push((format!("{} F1", s.tag), s.f1, ">=".to_string(), need, s.f1 + 1e-9 >= need));
+            floors.push((
+                format!("{} F1", s.tag),
+                s.f1,
+                ">=".to_string(),
+                need,
+                s.f1 + 1e-9 >= need,
+            ));
             floors.push((
                 format!("{} fires on gold-empty items", s.tag),
                 s.fires_on_empty,
@@ -360,12 +427,26 @@ pub fn eval_classify(cli: &Cli, args: &EvalArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        println!("金标准 (gold): {} — {} 条, {}", report.gold, report.items, report.mode);
-        println!("{:<16} {:>9} {:>7} {:>7} {:>4} {:>4} {:>4} {:>4} {:>14}", "tag", "precision", "recall", "F1", "TP", "FP", "FN", "TN", "fires on none");
+        println!(
+            "金标准 (gold): {} — {} 条, {}",
+            report.gold, report.items, report.mode
+        );
+        println!(
+            "{:<16} {:>9} {:>7} {:>7} {:>4} {:>4} {:>4} {:>4} {:>14}",
+            "tag", "precision", "recall", "F1", "TP", "FP", "FN", "TN", "fires on none"
+        );
         for s in &report.tags {
             println!(
                 "{:<16} {:>9.3} {:>7.3} {:>7.3} {:>4} {:>4} {:>4} {:>4} {:>13.1}%",
-                s.tag, s.precision, s.recall, s.f1, s.tp, s.fp, s.fn_, s.tn, s.fires_on_empty * 100.0
+                s.tag,
+                s.precision,
+                s.recall,
+                s.f1,
+                s.tp,
+                s.fp,
+                s.fn_,
+                s.tn,
+                s.fires_on_empty * 100.0
             );
         }
         for s in &report.tags {
@@ -374,13 +455,27 @@ pub fn eval_classify(cli: &Cli, args: &EvalArgs) -> anyhow::Result<ExitCode> {
             }
         }
         for (name, v, op, floor, ok) in &report.floors {
-            println!("  {} {name}: {v:.3} (floor {op} {floor:.2})", if *ok { "✓" } else { "✗" });
+            println!(
+                "  {} {name}: {v:.3} (floor {op} {floor:.2})",
+                if *ok { "✓" } else { "✗" }
+            );
         }
         if !report.floors.is_empty() {
-            println!("{}", if report.passed { "结果: 达标 (all floors met)" } else { "结果: 未达标 (a floor was missed)" });
+            println!(
+                "{}",
+                if report.passed {
+                    "结果: 达标 (all floors met)"
+                } else {
+                    "结果: 未达标 (a floor was missed)"
+                }
+            );
         }
     }
-    Ok(if report.passed { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if report.passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 #[derive(clap::Args, Debug)]
@@ -407,14 +502,25 @@ pub fn train_cmd(cli: &Cli, args: &TrainArgs) -> anyhow::Result<ExitCode> {
         }
         sources.push(file_tag(path));
     }
-    let model = train(&examples, &Model::rules(), &TrainOptions::default(), &sources.join(", "));
+    let model = train(
+        &examples,
+        &Model::rules(),
+        &TrainOptions::default(),
+        &sources.join(", "),
+    );
     let out = args.output.clone().unwrap_or(setup.model_path);
     std::fs::write(&out, model.to_json() + "\n")
         .with_context(|| format!("cannot write the model to {}", out.display()))?;
     let counts: Vec<String> = Tag::ALL
         .iter()
         .enumerate()
-        .map(|(i, t)| format!("{} {}", t.label(), examples.iter().filter(|e| e.labels[i]).count()))
+        .map(|(i, t)| {
+            format!(
+                "{} {}",
+                t.label(),
+                examples.iter().filter(|e| e.labels[i]).count()
+            )
+        })
         .collect();
     println!(
         "训练完成 (trained) on {} items ({}); model written to {}",

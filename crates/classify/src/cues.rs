@@ -42,7 +42,9 @@ impl CueLexicon {
                 _ => {
                     return Err(CueError {
                         line: i + 1,
-                        message: format!("\"{line}\": expected \"phrase weight\" with a number as the weight"),
+                        message: format!(
+                            "\"{line}\": expected \"phrase weight\" with a number as the weight"
+                        ),
                     });
                 }
             };
@@ -106,13 +108,21 @@ mod tests {
         let hits = lex.find("发布典型案例和一个案例，并通报");
         let cues: Vec<(&str, f64)> = hits.iter().map(|h| (h.cue.as_str(), h.weight)).collect();
         assert_eq!(cues, vec![("典型案例", 4.0), ("案例", 2.0), ("通报", -1.5)]);
-        assert_eq!(&"发布典型案例和一个案例，并通报"[hits[0].start..hits[0].end], "典型案例");
+        assert_eq!(
+            &"发布典型案例和一个案例，并通报"[hits[0].start..hits[0].end],
+            "典型案例"
+        );
     }
 
     #[test]
     fn bad_lines_are_located() {
         assert_eq!(CueLexicon::parse("a 1\nb x\n").unwrap_err().line, 2);
         assert_eq!(CueLexicon::parse("a 1\na 2\n").unwrap_err().line, 2);
-        assert!(CueLexicon::parse("a 1 2\n").unwrap_err().message.contains("unexpected"));
+        assert!(
+            CueLexicon::parse("a 1 2\n")
+                .unwrap_err()
+                .message
+                .contains("unexpected")
+        );
     }
 }

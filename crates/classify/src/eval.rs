@@ -22,7 +22,11 @@ pub struct TagScore {
 
 /// Scores predictions (`id`, predicted, gold) for each tag.
 pub fn score(items: &[(String, [bool; 3], [bool; 3])]) -> Vec<TagScore> {
-    let empty = items.iter().filter(|(_, _, g)| !g.iter().any(|x| *x)).count().max(1) as f64;
+    let empty = items
+        .iter()
+        .filter(|(_, _, g)| !g.iter().any(|x| *x))
+        .count()
+        .max(1) as f64;
     Tag::ALL
         .iter()
         .enumerate()

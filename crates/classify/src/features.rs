@@ -23,20 +23,29 @@ pub struct Analysis {
 }
 
 static NUMBERED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"[0-9一二三四五六七八九十两]+(?:起|个|例|批)[^。；]{0,12}(?:典型|案例|问题)").expect("valid regex")
+    Regex::new(r"[0-9一二三四五六七八九十两]+(?:起|例|批)[^。；]{0,12}(?:典型|案例|问题)|[0-9一二三四五六七八九十两]+个典型").expect("valid regex")
 });
-static DAY: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"[0-9一二三四五六七八九十]{1,3}月[0-9一二三四五六七八九十]{1,3}日").expect("valid regex"));
+static DAY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[0-9一二三四五六七八九十]{1,3}月[0-9一二三四五六七八九十]{1,3}日")
+        .expect("valid regex")
+});
 
 /// A plausible Chinese personal name: 2 to 4 Han characters tagged as a person.
 pub fn is_name(w: &Word) -> bool {
     w.is_person()
         && (2..=4).contains(&w.text.chars().count())
-        && w.text.chars().all(|c| ('\u{4e00}'..='\u{9fff}').contains(&c) || c == '·')
+        && w.text
+            .chars()
+            .all(|c| ('\u{4e00}'..='\u{9fff}').contains(&c) || c == '·')
 }
 
 impl Analysis {
-    pub fn new(analyzer: &Analyzer, lexicons: &[CueLexicon; 3], title: &str, body: &str) -> Analysis {
+    pub fn new(
+        analyzer: &Analyzer,
+        lexicons: &[CueLexicon; 3],
+        title: &str,
+        body: &str,
+    ) -> Analysis {
         let hits = [0, 1, 2].map(|i| (lexicons[i].find(title), lexicons[i].find(body)));
         let head: String = body.chars().take(300).collect();
         Analysis {
@@ -76,7 +85,11 @@ impl Analysis {
                 .map(|h| h.weight)
                 .sum();
             // a headline-only item is its own text
-            let body_hits = if self.body_chars == 0 { title_hits } else { body_hits };
+            let body_hits = if self.body_chars == 0 {
+                title_hits
+            } else {
+                body_hits
+            };
             let mut counts: HashMap<&str, usize> = HashMap::new();
             let body_sum: f64 = body_hits
                 .iter()
@@ -87,8 +100,14 @@ impl Analysis {
                 })
                 .map(|h| h.weight)
                 .sum();
-            f.push((format!("cue_title_{short}"), (title_sum / 3.0).clamp(-3.0, 3.0)));
-            f.push((format!("cue_body_{short}"), body_sum.signum() * body_sum.abs().ln_1p()));
+            f.push((
+                format!("cue_title_{short}"),
+                (title_sum / 3.0).clamp(-3.0, 3.0),
+            ));
+            f.push((
+                format!("cue_body_{short}"),
+                body_sum.signum() * body_sum.abs().ln_1p(),
+            ));
         }
         let (people_title, people_body) = self.people();
         f.push(("people_title".into(), people_title.len().min(2) as f64));
@@ -99,6 +118,26 @@ impl Analysis {
         }
         let focus = name_counts.values().copied().max().unwrap_or(0);
         f.push(("person_focus".into(), if focus >= 3 { 1.0 } else { 0.0 }));
+        // headlines about a person: a name leading the headline, or before a colon
+        let lead = self.title_words.iter().take(4).any(is_name)
+            || self
+                .title_words
+                .windows(2)
+                .any(|w| is_name(&w[0]) && matches!(w[1].text.as_str(), ":" | "：" | "，" | ","));
+        f.push(("name_leads_title".into(), f64::from(u8::from(lead))));
+        f.push((
+            "person_cue_and_name".into(),
+            f64::from(u8::from(
+                !people_title.is_empty() && self.hits[0].0.iter().any(|h| h.weight > 0.0),
+            )),
+        ));
+        let pronouns = self
+            .body_words
+            .iter()
+            .filter(|w| w.text == "他" || w.text == "她")
+            .count();
+        let per_100 = pronouns as f64 / (self.body_chars.max(1) as f64 / 100.0);
+        f.push(("pronoun_rate".into(), (per_100 / 2.0).min(1.5)));
         let distinct = |pred: fn(&Word) -> bool| -> f64 {
             let set: HashSet<&str> = self
                 .title_words
@@ -111,9 +150,15 @@ impl Analysis {
         };
         f.push(("orgs".into(), distinct(Word::is_org)));
         f.push(("places".into(), distinct(Word::is_place)));
-        f.push(("numbered_cases".into(), f64::from(u8::from(self.numbered_cases))));
+        f.push((
+            "numbered_cases".into(),
+            f64::from(u8::from(self.numbered_cases)),
+        ));
         f.push(("dated".into(), f64::from(u8::from(self.dated))));
-        f.push(("headline_only".into(), f64::from(u8::from(self.body_chars == 0))));
+        f.push((
+            "headline_only".into(),
+            f64::from(u8::from(self.body_chars == 0)),
+        ));
         f.push(("body_len".into(), (self.body_chars as f64).ln_1p() / 8.0));
         let mut words = HashSet::new();
         for (prefix, ws) in [("t:", &self.title_words), ("b:", &self.body_words)] {
@@ -121,7 +166,10 @@ impl Analysis {
                 if w.text.chars().count() >= 2
                     && !yuqing_text::is_noise(&w.text)
                     && !analyzer.is_stop_word(&w.text)
-                    && !w.text.chars().all(|c| c.is_ascii_digit())
+                    && !w
+                        .text
+                        .chars()
+                        .any(|c| c.is_ascii_digit() || c == '%' || c == '.')
                 {
                     words.insert(format!("{prefix}{}", w.text));
                 }

@@ -53,7 +53,10 @@ pub const BUILTIN_MODEL: &str = include_str!("../../../dictionaries/typical.mode
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ClassifyError {
     #[error("{file}: {source}")]
-    Cues { file: &'static str, source: CueError },
+    Cues {
+        file: &'static str,
+        source: CueError,
+    },
     #[error("{0}")]
     Model(#[from] ModelError),
 }
@@ -142,7 +145,12 @@ fn sentences(text: &str) -> Vec<(usize, usize)> {
 }
 
 impl Classifier {
-    pub fn new(analyzer: Analyzer, lexicons: &Lexicons, model: Model, topics: Vec<Topic>) -> Result<Classifier, ClassifyError> {
+    pub fn new(
+        analyzer: Analyzer,
+        lexicons: &Lexicons,
+        model: Model,
+        topics: Vec<Topic>,
+    ) -> Result<Classifier, ClassifyError> {
         let thresholds = Tag::ALL.map(|t| model.tag(t).threshold);
         Ok(Classifier {
             analyzer,
@@ -155,7 +163,12 @@ impl Classifier {
 
     /// The built-in lexicons and model, no topics.
     pub fn builtin(analyzer: Analyzer) -> Result<Classifier, ClassifyError> {
-        Classifier::new(analyzer, &Lexicons::builtin(), Model::from_json(BUILTIN_MODEL)?, Vec::new())
+        Classifier::new(
+            analyzer,
+            &Lexicons::builtin(),
+            Model::from_json(BUILTIN_MODEL)?,
+            Vec::new(),
+        )
     }
 
     pub fn analyzer(&self) -> &Analyzer {
@@ -237,7 +250,12 @@ impl Classifier {
         cues.sort_by(|x, y| y.1.total_cmp(&x.1));
         let distinct = |pred: &dyn Fn(&yuqing_text::Word) -> bool| -> Vec<String> {
             let mut out: Vec<String> = Vec::new();
-            for w in a.title_words.iter().chain(&a.body_words).filter(|w| pred(w)) {
+            for w in a
+                .title_words
+                .iter()
+                .chain(&a.body_words)
+                .filter(|w| pred(w))
+            {
                 if !out.contains(&w.text) {
                     out.push(w.text.clone());
                 }
@@ -254,7 +272,11 @@ impl Classifier {
                 .map(|h| h.weight)
                 .sum();
             if i == 0 {
-                score += people.iter().filter(|p| body[s..e].contains(p.as_str())).count() as f64 * 0.5;
+                score += people
+                    .iter()
+                    .filter(|p| body[s..e].contains(p.as_str()))
+                    .count() as f64
+                    * 0.5;
             }
             if score > best.0 && score > 0.0 {
                 best = (score, body[s..e].trim().to_string());

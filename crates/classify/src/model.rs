@@ -20,6 +20,18 @@ pub struct TagModel {
 
 impl TagModel {
     /// The probability the tag applies, and the features' contributions (largest first).
+    /// The features that moved the score most (contribution = weight × value), strongest first.
+    pub fn explain(&self, features: &[(String, f64)], n: usize) -> Vec<(String, f64)> {
+        let mut c: Vec<(String, f64)> = features
+            .iter()
+            .filter_map(|(k, v)| self.weights.get(k).map(|w| (k.clone(), w * v)))
+            .filter(|(_, c)| c.abs() > 1e-6)
+            .collect();
+        c.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+        c.truncate(n);
+        c
+    }
+
     pub fn score(&self, features: &[(String, f64)]) -> f64 {
         let z = self.bias
             + features
@@ -50,7 +62,9 @@ pub enum ModelError {
     Json(String),
     #[error("the model file has no weights for {0}: retrain it with `yuqing train`")]
     MissingTag(String),
-    #[error("the model file is version {0}; this yuqing reads version {MODEL_VERSION}: retrain it with `yuqing train`")]
+    #[error(
+        "the model file is version {0}; this yuqing reads version {MODEL_VERSION}: retrain it with `yuqing train`"
+    )]
     Version(u32),
 }
 
@@ -92,8 +106,11 @@ impl Model {
                 weights: w(&[
                     ("cue_title_person", 1.6),
                     ("cue_body_person", 0.9),
-                    ("people_title", 1.0),
-                    ("person_focus", 1.2),
+                    ("people_title", 0.8),
+                    ("person_focus", 1.0),
+                    ("name_leads_title", 1.2),
+                    ("person_cue_and_name", 1.0),
+                    ("pronoun_rate", 0.8),
                     ("cue_title_case", -0.8),
                     ("cue_body_case", -0.5),
                     ("numbered_cases", -1.5),
@@ -103,7 +120,7 @@ impl Model {
         tags.insert(
             Tag::TypicalEvent.as_str().to_string(),
             TagModel {
-                bias: -3.2,
+                bias: -2.6,
                 threshold: 0.5,
                 weights: w(&[
                     ("cue_title_event", 2.0),
@@ -157,8 +174,8 @@ impl Default for TrainOptions {
         TrainOptions {
             epochs: 400,
             learning_rate: 0.5,
-            l2_features: 0.002,
-            l2_words: 0.02,
+            l2_features: 0.005,
+            l2_words: 0.1,
         }
     }
 }
@@ -167,8 +184,9 @@ fn is_word(k: &str) -> bool {
     k.starts_with("t:") || k.starts_with("b:")
 }
 
-/// Trains every tag, starting from `prior`'s weights; the positives of rare tags are weighted up
-/// so that a tag with few examples is still learned.
+/// Trains every tag as a logistic regression whose weights are pulled toward `prior`'s (the
+/// hand-set rules) rather than toward zero; the positives of rare tags are weighted up so that a
+/// tag with few examples is still learned.
 pub fn train(examples: &[Example], prior: &Model, opts: &TrainOptions, trained_on: &str) -> Model {
     let mut tags = BTreeMap::new();
     // feature name -> index, for dense vectors
@@ -188,15 +206,25 @@ pub fn train(examples: &[Example], prior: &Model, opts: &TrainOptions, trained_o
     };
     let rows: Vec<Vec<(usize, f64)>> = examples
         .iter()
-        .map(|e| e.features.iter().map(|(k, v)| (index[k.as_str()], *v)).collect())
+        .map(|e| {
+            e.features
+                .iter()
+                .map(|(k, v)| (index[k.as_str()], *v))
+                .collect()
+        })
         .collect();
     for (t, tag) in Tag::ALL.iter().enumerate() {
         let base = prior.tag(*tag);
-        let mut w: Vec<f64> = names.iter().map(|k| base.weights.get(*k).copied().unwrap_or(0.0)).collect();
+        // the rules are the prior: weights are pulled toward them, not toward zero
+        let w0: Vec<f64> = names
+            .iter()
+            .map(|k| base.weights.get(*k).copied().unwrap_or(0.0))
+            .collect();
+        let mut w = w0.clone();
         let mut b = base.bias;
         let pos = examples.iter().filter(|e| e.labels[t]).count().max(1) as f64;
         let neg = (examples.len() as f64 - pos).max(1.0);
-        let pos_weight = (neg / pos).sqrt().clamp(1.0, 4.0);
+        let pos_weight = (neg / pos).sqrt().clamp(1.0, 3.0);
         let n = examples.len().max(1) as f64;
         for _ in 0..opts.epochs {
             let mut gw = vec![0.0; w.len()];
@@ -212,8 +240,12 @@ pub fn train(examples: &[Example], prior: &Model, opts: &TrainOptions, trained_o
                 gb += err;
             }
             for (i, g) in gw.iter().enumerate() {
-                let l2 = if is_word(names[i]) { opts.l2_words } else { opts.l2_features };
-                w[i] -= opts.learning_rate * (g / n + l2 * w[i]);
+                let l2 = if is_word(names[i]) {
+                    opts.l2_words
+                } else {
+                    opts.l2_features
+                };
+                w[i] -= opts.learning_rate * (g / n + l2 * (w[i] - w0[i]));
             }
             b -= opts.learning_rate * gb / n;
         }
@@ -271,7 +303,10 @@ mod tests {
         assert!(matches!(Model::from_json("{"), Err(ModelError::Json(_))));
         let mut m = Model::rules();
         m.version = 99;
-        assert!(matches!(Model::from_json(&m.to_json()), Err(ModelError::Version(99))));
+        assert!(matches!(
+            Model::from_json(&m.to_json()),
+            Err(ModelError::Version(99))
+        ));
         let mut m = Model::rules();
         m.tags.remove("typical_case");
         assert_eq!(

@@ -5,7 +5,15 @@ use std::sync::OnceLock;
 
 fn rules() -> &'static Classifier {
     static C: OnceLock<Classifier> = OnceLock::new();
-    C.get_or_init(|| Classifier::new(Analyzer::builtin(), &Lexicons::builtin(), Model::rules(), Vec::new()).unwrap())
+    C.get_or_init(|| {
+        Classifier::new(
+            Analyzer::builtin(),
+            &Lexicons::builtin(),
+            Model::rules(),
+            Vec::new(),
+        )
+        .unwrap()
+    })
 }
 
 /// Classifies with the rules model and checks which tags fire.
@@ -32,7 +40,11 @@ fn disciplinary_release_is_a_case() {
 #[test]
 fn profile_of_a_named_scientist_is_a_person() {
     let body = "李华是省农业科学院研究员。二十年来，李华扎根田间，带领团队培育抗旱小麦新品种。同事们说，李华几十年如一日坚守在试验田。她先后获得全国劳动模范、最美科技工作者等荣誉。李华说，希望更多年轻人投身农业科研。";
-    let c = check("最美科技工作者李华：扎根田间二十年的育种人", body, &[Tag::TypicalPerson]);
+    let c = check(
+        "最美科技工作者李华：扎根田间二十年的育种人",
+        body,
+        &[Tag::TypicalPerson],
+    );
     let ev = &c.tags[0].evidence;
     assert!(ev.people.contains(&"李华".to_string()), "{:?}", ev.people);
 }
@@ -71,6 +83,14 @@ fn scores_are_probabilities() {
 fn builtin_model_loads() {
     let c = Classifier::builtin(Analyzer::builtin()).unwrap();
     assert_ne!(c.model().trained_on, "");
-    let r = c.classify("公开通报十起典型案例", "中央纪委公开通报十起违纪违法典型案例。", 5);
-    assert!(r.tags.iter().any(|t| t.tag == Tag::TypicalCase), "{:?}", r.scores);
+    let r = c.classify(
+        "公开通报十起典型案例",
+        "中央纪委公开通报十起违纪违法典型案例。",
+        5,
+    );
+    assert!(
+        r.tags.iter().any(|t| t.tag == Tag::TypicalCase),
+        "{:?}",
+        r.scores
+    );
 }

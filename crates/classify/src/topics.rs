@@ -46,7 +46,11 @@ impl TopicMatcher {
                 tokens.contains(&w) || (!analyzer.jieba().has_word(&w) && compact.contains(&w))
             }
             Atom::Phrase(p) => {
-                let p: String = p.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_lowercase();
+                let p: String = p
+                    .chars()
+                    .filter(|c| !c.is_whitespace())
+                    .collect::<String>()
+                    .to_lowercase();
                 compact.contains(&p)
             }
         };
@@ -83,7 +87,11 @@ mod tests {
             topic("phrase", "\"科技 志愿服务\""),
             topic("popsci", "科普"),
         ]);
-        let got = m.matches(&a, "中国科协学习十九大精神", "组织科技志愿服务队伍，开展普及活动。");
+        let got = m.matches(
+            &a,
+            "中国科协学习十九大精神",
+            "组织科技志愿服务队伍，开展普及活动。",
+        );
         assert_eq!(got, vec!["programme", "cast", "phrase"]);
         let got = m.matches(&a, "十九大宣讲团招聘讲解员", "");
         assert_eq!(got, Vec::<String>::new());

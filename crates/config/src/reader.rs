@@ -138,7 +138,13 @@ impl<'a> Tbl<'a> {
     }
 
     /// A number (integer or float) within `min..=max`.
-    pub(crate) fn float(&mut self, p: &mut Problems, key: &'static str, min: f64, max: f64) -> Option<f64> {
+    pub(crate) fn float(
+        &mut self,
+        p: &mut Problems,
+        key: &'static str,
+        min: f64,
+        max: f64,
+    ) -> Option<f64> {
         let v = match self.raw(key)? {
             Value::Float(f) => *f,
             Value::Integer(i) => *i as f64,
@@ -150,7 +156,10 @@ impl<'a> Tbl<'a> {
         if (min..=max).contains(&v) {
             Some(v)
         } else {
-            p.push(self.key(key), format!("{v} is out of range (allowed {min}..={max})"));
+            p.push(
+                self.key(key),
+                format!("{v} is out of range (allowed {min}..={max})"),
+            );
             None
         }
     }

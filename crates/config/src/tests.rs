@@ -431,12 +431,17 @@ fn wechat_needs_a_template() {
 #[test]
 fn classify_settings() {
     let c = check(
-        &format!("{VALID}\n[classify]\nmodel = \"m.json\"\n[classify.thresholds]\ntypical_case = 0.6\n"),
+        &format!(
+            "{VALID}\n[classify]\nmodel = \"m.json\"\n[classify.thresholds]\ntypical_case = 0.6\n"
+        ),
         &[],
     )
     .unwrap();
     assert_eq!(c.classify.model, Some(PathBuf::from("m.json")));
-    assert_eq!(c.classify.thresholds, vec![("typical_case".to_string(), 0.6)]);
+    assert_eq!(
+        c.classify.thresholds,
+        vec![("typical_case".to_string(), 0.6)]
+    );
     check(
         &format!("{VALID}\n[classify.thresholds]\ntypical_case = 2\ntypical_thing = 0.5\n"),
         &[

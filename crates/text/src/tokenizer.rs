@@ -44,6 +44,28 @@ impl JiebaTokenizer {
             }
             let (from, to) = n.original_range(t.byte_start, t.byte_end);
             let position = char_at[t.byte_start];
+            // search mode offers the 2- and 3-character words inside a long word; the longer
+            // dictionary words inside it (八项规定 in 中央八项规定) are added here
+            let chars: Vec<(usize, char)> = t.word.char_indices().collect();
+            if chars.len() > 4 {
+                for len in 4..chars.len() {
+                    for start in 0..=chars.len() - len {
+                        let from_b = chars[start].0;
+                        let to_b = chars.get(start + len).map_or(t.word.len(), |c| c.0);
+                        let sub = &t.word[from_b..to_b];
+                        if self.analyzer.jieba().has_word(sub) {
+                            let (f, e) =
+                                n.original_range(t.byte_start + from_b, t.byte_start + to_b);
+                            out.push(token(
+                                sub.to_lowercase(),
+                                f,
+                                e,
+                                char_at[t.byte_start + from_b],
+                            ));
+                        }
+                    }
+                }
+            }
             if let Some(aliases) = self.analyzer.aliases_of(&word) {
                 for alias in aliases {
                     out.push(token(alias.to_lowercase(), from, to, position));
@@ -118,6 +140,8 @@ mod tests {
         for w in ["中国", "科协", "中国科协", "召开", "会议"] {
             assert!(texts(&t).contains(&w), "{w} not in {:?}", texts(&t));
         }
+        let t = tk.tokens("违反中央八项规定精神");
+        assert!(texts(&t).contains(&"八项规定"), "{:?}", texts(&t));
         let t = tk.tokens("中国科学技术协会发布通知");
         for w in [
             "中国科学技术协会",

@@ -1,0 +1,185 @@
+//! `yuqing classify`, `eval classify` and `train` run as the real binary on team-written items.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn gold() -> PathBuf {
+    root().join("tests/fixtures/gold_small.jsonl")
+}
+
+fn yuqing(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_yuqing"))
+        .args(args)
+        .current_dir(root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run yuqing");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    }
+    drop(child.stdin.take());
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn classify_prints_the_documented_shape() {
+    let input = "{\"id\":\"a1\",\"title\":\"中央纪委国家监委公开通报十起违反中央八项规定精神典型问题\",\"text\":\"中央纪委国家监委公开通报十起违反中央八项规定精神典型问题。学习十九大精神。\"}\nnot json\n";
+    let (code, out, err) = yuqing(&["classify", "--json"], Some(input));
+    assert_eq!(code, 1, "a bad line makes the run partial: {err}");
+    assert!(err.contains("line 2: not a JSON object"), "{err}");
+    let v: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!(v["id"], "a1");
+    let tag = &v["tags"][0];
+    assert_eq!(tag["tag"], "typical_case");
+    assert!(tag["score"].as_f64().unwrap() >= 0.5);
+    let ev = &tag["evidence"];
+    assert!(
+        ev["cues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c == "典型问题"),
+        "{ev}"
+    );
+    assert!(
+        ev["orgs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o == "中央纪委国家监委"),
+        "{ev}"
+    );
+    assert!(ev["sentence"].as_str().unwrap().contains("典型问题"));
+    assert!(
+        v["topics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t == "discipline"),
+        "{v}"
+    );
+    assert!(!v["keywords"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn eval_reports_every_tag_and_refuses_training_data() {
+    let g = gold();
+    let (code, out, _) = yuqing(
+        &[
+            "eval",
+            "classify",
+            g.to_str().unwrap(),
+            "--rules-only",
+            "--json",
+        ],
+        None,
+    );
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["items"], 8);
+    assert_eq!(v["tags"].as_array().unwrap().len(), 3);
+    assert_eq!(v["mode"], "rules only");
+
+    let (code, out, _) = yuqing(
+        &["eval", "classify", g.to_str().unwrap(), "--cv", "2"],
+        None,
+    );
+    assert!(code == 0 || code == 1, "floors decide the code");
+    assert!(out.contains("2-fold cross-validation"), "{out}");
+    assert!(out.contains("typical_case F1"), "{out}");
+
+    let model = std::env::temp_dir().join(format!("yuqing-model-{}.json", std::process::id()));
+    let (code, out, err) = yuqing(
+        &[
+            "train",
+            g.to_str().unwrap(),
+            "--output",
+            model.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("训练完成"), "{out}");
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
+    assert!(
+        m["trained_on"]
+            .as_str()
+            .unwrap()
+            .starts_with("gold_small.jsonl#")
+    );
+    // a model is never scored on the data it learned from
+    let dir = std::env::temp_dir().join(format!("yuqing-trained-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("cues")).unwrap();
+    for f in [
+        "user.dict",
+        "stopwords.txt",
+        "aliases.txt",
+        "cues/typical_person.txt",
+        "cues/typical_event.txt",
+        "cues/typical_case.txt",
+    ] {
+        std::fs::copy(root().join("dictionaries").join(f), dir.join(f)).unwrap();
+    }
+    std::fs::copy(&model, dir.join("typical.model.json")).unwrap();
+    let config = dir.join("sources.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[dictionaries]\ndir = \"{}\"\n[[unit]]\nid = \"u\"\nname = \"单位\"\nkind = \"其他\"\n",
+            dir.display()
+        ),
+    )
+    .unwrap();
+    let (code, _, err) = yuqing(
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "eval",
+            "classify",
+            g.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("would flatter it"), "{err}");
+    std::fs::remove_dir_all(dir).ok();
+    std::fs::remove_file(model).ok();
+}
+
+#[test]
+fn bad_gold_is_located() {
+    let bad = std::env::temp_dir().join(format!("yuqing-badgold-{}.jsonl", std::process::id()));
+    std::fs::write(
+        &bad,
+        "{\"id\":\"x\",\"title\":\"t\",\"text\":\"\",\"labels\":[\"typical_thing\"]}\n",
+    )
+    .unwrap();
+    let (code, _, err) = yuqing(
+        &["eval", "classify", bad.to_str().unwrap(), "--rules-only"],
+        None,
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("line 1: unknown label \"typical_thing\""),
+        "{err}"
+    );
+    std::fs::remove_file(bad).ok();
+}

@@ -185,7 +185,8 @@ impl Analyzer {
     }
 
     pub fn is_stop_word(&self, w: &str) -> bool {
-        self.stop.contains(w) || self.stop.contains(&w.to_lowercase())
+        self.stop.contains(w)
+            || (w.chars().any(char::is_uppercase) && self.stop.contains(&w.to_lowercase()))
     }
 
     pub(crate) fn aliases_of(&self, w: &str) -> Option<&Vec<String>> {

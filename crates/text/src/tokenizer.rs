@@ -38,7 +38,11 @@ impl JiebaTokenizer {
         }
         char_at[n.text.len()] = c;
         for t in self.analyzer.jieba().cut_for_search(&n.text, true) {
-            let word = t.word.to_lowercase();
+            let word = if t.word.chars().any(char::is_uppercase) {
+                t.word.to_lowercase()
+            } else {
+                t.word.to_string()
+            };
             if word.trim().is_empty() || is_noise(&word) || self.analyzer.is_stop_word(&word) {
                 continue;
             }

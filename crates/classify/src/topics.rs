@@ -53,6 +53,8 @@ impl TopicMatcher {
                     .to_lowercase();
                 compact.contains(&p)
             }
+            // topic rules are parsed without fields
+            Atom::Field { .. } => false,
         };
         self.topics
             .iter()

@@ -68,11 +68,17 @@ impl TopicRule {
     }
 }
 
-/// A leaf of a rule: a single word, or a quoted phrase matched as running text.
+/// A leaf of a rule: a single word, or a quoted phrase matched as running text; in search
+/// queries also a field-restricted word or phrase (`title:科协`, `source:"cast-news"`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Atom {
     Word(String),
     Phrase(String),
+    Field {
+        field: String,
+        value: String,
+        phrase: bool,
+    },
 }
 
 impl Atom {
@@ -89,6 +95,7 @@ impl Atom {
     pub fn text(&self) -> &str {
         match self {
             Atom::Word(s) | Atom::Phrase(s) => s,
+            Atom::Field { value, .. } => value,
         }
     }
 }
@@ -118,9 +125,16 @@ impl std::fmt::Display for ExprError {
 impl std::error::Error for ExprError {}
 
 impl Expr {
-    /// Parses an expression; the error names the problem and its column.
+    /// Parses an expression without fields (topic rules); the error names the problem and its
+    /// column.
     pub fn parse(text: &str) -> Result<Expr, ExprError> {
-        let tokens = lex(text)?;
+        Expr::parse_with_fields(text, &[])
+    }
+
+    /// Parses an expression in which `name:word` and `name:"phrase"` restrict a word to one of
+    /// the `fields` (search queries).
+    pub fn parse_with_fields(text: &str, fields: &[&str]) -> Result<Expr, ExprError> {
+        let tokens = lex(text, fields)?;
         let mut parser = Parser {
             tokens,
             pos: 0,
@@ -173,6 +187,7 @@ enum TokKind {
     Not,
     Word(String),
     Phrase(String),
+    Field(String, String, bool),
 }
 
 impl TokKind {
@@ -185,6 +200,7 @@ impl TokKind {
             TokKind::Not => "NOT".into(),
             TokKind::Word(w) => format!("word '{w}'"),
             TokKind::Phrase(p) => format!("phrase \"{p}\""),
+            TokKind::Field(f, v, _) => format!("{f}:{v}"),
         }
     }
 }
@@ -199,7 +215,30 @@ fn is_special(c: char) -> bool {
     c.is_whitespace() || matches!(c, '(' | ')' | '（' | '）' | '"' | '“' | '”')
 }
 
-fn lex(text: &str) -> Result<Vec<Tok>, ExprError> {
+/// If `word` starts with `name:` for a field name, the name (checked against `fields`).
+fn field_prefix<'a>(
+    word: &'a str,
+    column: usize,
+    fields: &[&str],
+) -> Result<Option<(&'a str, &'a str)>, ExprError> {
+    let Some((name, rest)) = word.split_once(':') else {
+        return Ok(None);
+    };
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+        return Ok(None);
+    }
+    if !fields.contains(&name) {
+        let message = if fields.is_empty() {
+            format!("fields such as \"{name}:\" are not available here")
+        } else {
+            format!("unknown field \"{name}\" (use {})", fields.join(", "))
+        };
+        return Err(ExprError { column, message });
+    }
+    Ok(Some((name, rest)))
+}
+
+fn lex(text: &str, fields: &[&str]) -> Result<Vec<Tok>, ExprError> {
     let chars: Vec<char> = text.chars().collect();
     let mut out = Vec::new();
     let mut i = 0;
@@ -261,7 +300,39 @@ fn lex(text: &str) -> Result<Vec<Tok>, ExprError> {
                     "AND" | "&&" => TokKind::And,
                     "OR" | "||" => TokKind::Or,
                     "NOT" => TokKind::Not,
-                    _ => TokKind::Word(word),
+                    _ => match field_prefix(&word, column, fields)? {
+                        None => TokKind::Word(word),
+                        Some((name, rest)) if !rest.is_empty() => {
+                            TokKind::Field(name.to_string(), rest.to_string(), false)
+                        }
+                        Some((name, _)) => {
+                            // name:"a phrase"
+                            let open = chars.get(i).copied();
+                            if !matches!(open, Some('"' | '“')) {
+                                return Err(ExprError {
+                                    column,
+                                    message: format!(
+                                        "\"{name}:\" needs a word or a quoted phrase after it"
+                                    ),
+                                });
+                            }
+                            let close = if open == Some('"') { '"' } else { '”' };
+                            let pstart = i + 1;
+                            let mut j = pstart;
+                            while j < chars.len() && chars[j] != close {
+                                j += 1;
+                            }
+                            if j == chars.len() {
+                                return Err(ExprError {
+                                    column: i + 1,
+                                    message: "unclosed quote".into(),
+                                });
+                            }
+                            let phrase: String = chars[pstart..j].iter().collect();
+                            i = j + 1;
+                            TokKind::Field(name.to_string(), phrase.trim().to_string(), true)
+                        }
+                    },
                 };
                 push(&mut out, kind);
             }
@@ -309,7 +380,13 @@ impl Parser {
                     parts.push(self.unary()?);
                 }
                 // adjacency is an implicit AND
-                Some(TokKind::Word(_) | TokKind::Phrase(_) | TokKind::Open | TokKind::Not) => {
+                Some(
+                    TokKind::Word(_)
+                    | TokKind::Phrase(_)
+                    | TokKind::Field(..)
+                    | TokKind::Open
+                    | TokKind::Not,
+                ) => {
                     parts.push(self.unary()?);
                 }
                 _ => break,
@@ -342,6 +419,11 @@ impl Parser {
         match kind {
             TokKind::Word(w) => Ok(Expr::Atom(Atom::Word(w))),
             TokKind::Phrase(p) => Ok(Expr::Atom(Atom::Phrase(p))),
+            TokKind::Field(field, value, phrase) => Ok(Expr::Atom(Atom::Field {
+                field,
+                value,
+                phrase,
+            })),
             TokKind::Open => {
                 if self.peek() == Some(&TokKind::Close) {
                     return Err(ExprError {
@@ -447,6 +529,40 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn fields_in_search_queries() {
+        let fields = ["title", "source"];
+        assert_eq!(
+            Expr::parse_with_fields("title:科协 source:\"cast-news\" 学会", &fields).unwrap(),
+            Expr::And(vec![
+                Expr::Atom(Atom::Field {
+                    field: "title".into(),
+                    value: "科协".into(),
+                    phrase: false
+                }),
+                Expr::Atom(Atom::Field {
+                    field: "source".into(),
+                    value: "cast-news".into(),
+                    phrase: true
+                }),
+                word("学会"),
+            ])
+        );
+        let err = Expr::parse_with_fields("科协 foo:bar", &fields).unwrap_err();
+        assert_eq!(
+            (err.column, err.message.as_str()),
+            (4, "unknown field \"foo\" (use title, source)")
+        );
+        assert!(
+            Expr::parse("title:科协")
+                .unwrap_err()
+                .message
+                .contains("not available")
+        );
+        // URLs and times are words, not fields
+        assert_eq!(Expr::parse("10:30").unwrap(), word("10:30"));
     }
 
     #[test]

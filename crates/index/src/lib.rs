@@ -1,0 +1,508 @@
+//! The search index: tantivy with the jieba tokenizer from `yuqing-text`, derived from the
+//! store and rebuildable from it (`yuqing reindex`).
+//!
+//! Owns the schema, the writer, and the analysts' query language: words, "quoted phrases",
+//! AND / OR / NOT (and `-word`), parentheses, fields (`title:`, `source:`, `unit:`, `kind:`,
+//! `tag:`, `topic:`) and date ranges (`date:2025-01-01..2025-03-31`), plus filters, sorting by
+//! relevance or newest, highlighted snippets and collapsing by story cluster. It knows nothing
+//! of HTTP or SQLite.
+
+mod query;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone};
+use serde::Serialize;
+use tantivy::collector::{Count, TopDocs};
+use tantivy::directory::MmapDirectory;
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions, Value,
+};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{
+    DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term,
+};
+use yuqing_text::Analyzer;
+
+pub use query::QueryError;
+
+/// The tokenizer's name in the index.
+const TOKENIZER: &str = "jieba";
+
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("search index {path}: {source}")]
+    Open {
+        path: String,
+        source: tantivy::TantivyError,
+    },
+    #[error(
+        "search index {path} was built with another schema: run `yuqing reindex` to rebuild it"
+    )]
+    Schema { path: String },
+    #[error("search index: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    #[error("{0}")]
+    Query(#[from] QueryError),
+}
+
+pub type Result<T> = std::result::Result<T, IndexError>;
+
+/// The fields of the schema.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Fields {
+    pub id: Field,
+    pub cluster: Field,
+    pub url: Field,
+    pub title: Field,
+    pub body: Field,
+    pub source: Field,
+    pub unit: Field,
+    pub kind: Field,
+    pub tag: Field,
+    pub topic: Field,
+    pub status: Field,
+    pub published: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = TextOptions::default()
+        .set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(TOKENIZER)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
+        .set_stored();
+    let fields = Fields {
+        id: b.add_u64_field("id", INDEXED | STORED | FAST),
+        cluster: b.add_u64_field("cluster", STORED | FAST),
+        url: b.add_text_field("url", STRING | STORED),
+        title: b.add_text_field("title", text.clone()),
+        body: b.add_text_field("body", text),
+        source: b.add_text_field("source", STRING | STORED | FAST),
+        unit: b.add_text_field("unit", STRING | STORED | FAST),
+        kind: b.add_text_field("kind", STRING | STORED | FAST),
+        tag: b.add_text_field("tag", STRING | STORED | FAST),
+        topic: b.add_text_field("topic", STRING | STORED | FAST),
+        status: b.add_text_field("status", STRING | STORED),
+        published: b.add_date_field("published", INDEXED | STORED | FAST),
+    };
+    (b.build(), fields)
+}
+
+/// One article as the index holds it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IndexDoc {
+    pub id: u64,
+    pub cluster: u64,
+    pub url: String,
+    pub title: String,
+    pub body: String,
+    pub source: String,
+    pub unit: String,
+    /// The unit's kind (机关, 全国学会, …).
+    pub kind: String,
+    pub tags: Vec<String>,
+    pub topics: Vec<String>,
+    /// live | edited | deleted
+    pub status: String,
+    pub published: Option<DateTime<FixedOffset>>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sort {
+    #[default]
+    Relevance,
+    Newest,
+}
+
+impl Sort {
+    pub fn parse(s: &str) -> Option<Sort> {
+        match s {
+            "relevance" => Some(Sort::Relevance),
+            "newest" => Some(Sort::Newest),
+            _ => None,
+        }
+    }
+}
+
+/// A search: the query text and the filters of the command line and the web page.
+#[derive(Clone, Debug, Default)]
+pub struct SearchRequest {
+    pub query: String,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub sources: Vec<String>,
+    pub units: Vec<String>,
+    pub kinds: Vec<String>,
+    pub tags: Vec<String>,
+    pub topics: Vec<String>,
+    pub sort: Sort,
+    pub limit: usize,
+    pub offset: usize,
+    /// One hit per story cluster (the default for analysts).
+    pub collapse: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Hit {
+    pub id: u64,
+    pub cluster: u64,
+    pub url: String,
+    pub title: String,
+    pub published_at: Option<String>,
+    pub source: String,
+    pub unit: String,
+    pub kind: String,
+    pub tags: Vec<String>,
+    pub topics: Vec<String>,
+    pub status: String,
+    /// Matched words wrapped in `<b>…</b>`; the rest HTML-escaped.
+    pub snippet: String,
+    pub score: f32,
+    /// Other articles of the same story among the matches (when collapsed).
+    pub collapsed: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SearchResults {
+    /// Matching articles (before collapsing).
+    pub total: usize,
+    pub hits: Vec<Hit>,
+}
+
+/// Facet counts: per filter field, value → matching articles.
+pub type Facets = HashMap<&'static str, Vec<(String, u64)>>;
+
+/// The index, its reader, and the tokenizer.
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+    analyzer: Analyzer,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex").finish()
+    }
+}
+
+fn to_tantivy_date(d: &DateTime<FixedOffset>) -> tantivy::DateTime {
+    tantivy::DateTime::from_timestamp_secs(d.timestamp())
+}
+
+fn china() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("valid offset")
+}
+
+impl SearchIndex {
+    fn with_index(index: Index, analyzer: Analyzer) -> Result<SearchIndex> {
+        let (_, fields) = schema();
+        index
+            .tokenizers()
+            .register(TOKENIZER, TextAnalyzer::from(analyzer.tokenizer()));
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(SearchIndex {
+            index,
+            reader,
+            fields,
+            analyzer,
+        })
+    }
+
+    /// Opens (creating if needed) the index in `dir`.
+    pub fn open(dir: &Path, analyzer: Analyzer) -> Result<SearchIndex> {
+        let path = dir.display().to_string();
+        std::fs::create_dir_all(dir).map_err(|e| IndexError::Open {
+            path: path.clone(),
+            source: tantivy::TantivyError::IoError(std::sync::Arc::new(e)),
+        })?;
+        let directory = MmapDirectory::open(dir).map_err(|e| IndexError::Open {
+            path: path.clone(),
+            source: e.into(),
+        })?;
+        let (schema, _) = schema();
+        let index = match Index::open_or_create(directory, schema) {
+            Ok(i) => i,
+            Err(tantivy::TantivyError::SchemaError(_)) => return Err(IndexError::Schema { path }),
+            Err(source) => return Err(IndexError::Open { path, source }),
+        };
+        SearchIndex::with_index(index, analyzer)
+    }
+
+    /// An index in memory (tests).
+    pub fn in_ram(analyzer: Analyzer) -> Result<SearchIndex> {
+        let (schema, _) = schema();
+        SearchIndex::with_index(Index::create_in_ram(schema), analyzer)
+    }
+
+    /// The writer; one at a time. `heap_bytes` is split among tantivy's indexing threads.
+    pub fn writer(&self, heap_bytes: usize) -> Result<Writer> {
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(2);
+        let writer: IndexWriter = self
+            .index
+            .writer_with_num_threads(threads, heap_bytes.max(threads * 20_000_000))?;
+        Ok(Writer {
+            writer,
+            fields: self.fields,
+        })
+    }
+
+    /// Makes the latest commit visible to searches.
+    pub fn reload(&self) -> Result<()> {
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Articles in the index.
+    pub fn count(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Whether an article id is in the index.
+    pub fn contains(&self, id: u64) -> Result<bool> {
+        let q = tantivy::query::TermQuery::new(
+            Term::from_field_u64(self.fields.id, id),
+            IndexRecordOption::Basic,
+        );
+        Ok(self.reader.searcher().search(&q, &Count)? > 0)
+    }
+
+    /// Runs a search.
+    pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
+        let q = query::build(&self.fields, &self.analyzer, req)?;
+        let searcher = self.reader.searcher();
+        let total = searcher.search(&*q, &Count)?;
+        let limit = req.limit.max(1);
+        // collapsing needs more candidates than it shows
+        let want = if req.collapse {
+            (req.offset + limit) * 4 + 20
+        } else {
+            req.offset + limit
+        };
+        let addrs: Vec<(f32, DocAddress)> = match req.sort {
+            Sort::Relevance => searcher.search(&*q, &TopDocs::with_limit(want).order_by_score())?,
+            Sort::Newest => searcher
+                .search(
+                    &*q,
+                    &TopDocs::with_limit(want)
+                        .order_by_fast_field::<tantivy::DateTime>("published", Order::Desc),
+                )?
+                .into_iter()
+                .map(|(_, a)| (0.0, a))
+                .collect(),
+        };
+        let mut snippets = SnippetGenerator::create(&searcher, &*q, self.fields.body)?;
+        snippets.set_max_num_chars(180);
+        let mut hits: Vec<Hit> = Vec::new();
+        let mut cluster_pos: HashMap<u64, usize> = HashMap::new();
+        for (score, addr) in addrs {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            let f = &self.fields;
+            let text = |field: Field| {
+                doc.get_first(field)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("")
+                    .to_string()
+            };
+            let all = |field: Field| -> Vec<String> {
+                doc.get_all(field)
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            };
+            let cluster = doc
+                .get_first(f.cluster)
+                .and_then(|v| v.as_u64())
+                .unwrap_or(0);
+            if req.collapse {
+                if let Some(pos) = cluster_pos.get(&cluster) {
+                    hits[*pos].collapsed += 1;
+                    continue;
+                }
+                cluster_pos.insert(cluster, hits.len());
+            }
+            let body = text(f.body);
+            let snippet = render_snippet(&snippets.snippet(&body), &body);
+            hits.push(Hit {
+                id: doc.get_first(f.id).and_then(|v| v.as_u64()).unwrap_or(0),
+                cluster,
+                url: text(f.url),
+                title: text(f.title),
+                published_at: doc
+                    .get_first(f.published)
+                    .and_then(|v| v.as_datetime())
+                    .and_then(|d| china().timestamp_opt(d.into_timestamp_secs(), 0).single())
+                    .map(|d| d.to_rfc3339()),
+                source: text(f.source),
+                unit: text(f.unit),
+                kind: text(f.kind),
+                tags: all(f.tag),
+                topics: all(f.topic),
+                status: text(f.status),
+                snippet,
+                score,
+                collapsed: 0,
+            });
+        }
+        let hits = hits.into_iter().skip(req.offset).take(limit).collect();
+        Ok(SearchResults { total, hits })
+    }
+
+    /// Counts per value of each filter field among the articles matching `req` (for the web
+    /// page's facet counts).
+    pub fn facets(&self, req: &SearchRequest, top: usize) -> Result<Facets> {
+        let q = query::build(&self.fields, &self.analyzer, req)?;
+        let searcher = self.reader.searcher();
+        let mut out = Facets::new();
+        let addrs = searcher.search(&*q, &tantivy::collector::DocSetCollector)?;
+        for (name, field) in [
+            ("source", self.fields.source),
+            ("unit", self.fields.unit),
+            ("kind", self.fields.kind),
+            ("tag", self.fields.tag),
+            ("topic", self.fields.topic),
+        ] {
+            let field_name = searcher.schema().get_field_name(field).to_string();
+            let mut counts: HashMap<String, u64> = HashMap::new();
+            let mut columns = HashMap::new();
+            let mut buf = String::new();
+            for addr in &addrs {
+                let col = match columns.entry(addr.segment_ord) {
+                    std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        let seg = searcher.segment_reader(addr.segment_ord);
+                        e.insert(seg.fast_fields().str(&field_name)?)
+                    }
+                };
+                if let Some(col) = col {
+                    for ord in col.term_ords(addr.doc_id) {
+                        buf.clear();
+                        if col.ord_to_str(ord, &mut buf).unwrap_or(false) {
+                            *counts.entry(buf.clone()).or_default() += 1;
+                        }
+                    }
+                }
+            }
+            let mut v: Vec<(String, u64)> = counts.into_iter().collect();
+            v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            v.truncate(top);
+            out.insert(name, v);
+        }
+        Ok(out)
+    }
+}
+
+/// The single writer of the index.
+pub struct Writer {
+    writer: IndexWriter,
+    fields: Fields,
+}
+
+impl std::fmt::Debug for Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Writer").finish()
+    }
+}
+
+impl Writer {
+    /// Adds an article, replacing any earlier copy with the same id.
+    pub fn upsert(&mut self, d: &IndexDoc) -> Result<()> {
+        let f = &self.fields;
+        self.writer.delete_term(Term::from_field_u64(f.id, d.id));
+        let mut doc = TantivyDocument::default();
+        doc.add_u64(f.id, d.id);
+        doc.add_u64(f.cluster, d.cluster);
+        doc.add_text(f.url, &d.url);
+        doc.add_text(f.title, &d.title);
+        doc.add_text(f.body, &d.body);
+        doc.add_text(f.source, &d.source);
+        doc.add_text(f.unit, &d.unit);
+        doc.add_text(f.kind, &d.kind);
+        for t in &d.tags {
+            doc.add_text(f.tag, t);
+        }
+        for t in &d.topics {
+            doc.add_text(f.topic, t);
+        }
+        doc.add_text(f.status, &d.status);
+        if let Some(p) = &d.published {
+            doc.add_date(f.published, to_tantivy_date(p));
+        }
+        self.writer.add_document(doc)?;
+        Ok(())
+    }
+
+    /// Removes every article (before a rebuild).
+    pub fn clear(&mut self) -> Result<()> {
+        self.writer.delete_all_documents()?;
+        Ok(())
+    }
+
+    /// Makes everything added so far durable.
+    pub fn commit(&mut self) -> Result<()> {
+        self.writer.commit()?;
+        Ok(())
+    }
+}
+
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The snippet with matches in `<b>…</b>` (adjacent matches merged), the rest escaped; the
+/// start of the text when nothing matched the body.
+fn render_snippet(s: &tantivy::snippet::Snippet, body: &str) -> String {
+    let frag = s.fragment();
+    if frag.is_empty() {
+        let start: String = body.chars().take(60).collect();
+        return escape(&start);
+    }
+    let mut ranges: Vec<std::ops::Range<usize>> = s.highlighted().to_vec();
+    ranges.sort_by_key(|r| r.start);
+    let mut merged: Vec<std::ops::Range<usize>> = Vec::new();
+    for r in ranges {
+        match merged.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => merged.push(r),
+        }
+    }
+    let mut out = String::new();
+    let mut pos = 0;
+    for r in merged {
+        if r.start < pos || r.end > frag.len() {
+            continue;
+        }
+        out.push_str(&escape(&frag[pos..r.start]));
+        out.push_str("<b>");
+        out.push_str(&escape(&frag[r.start..r.end]));
+        out.push_str("</b>");
+        pos = r.end;
+    }
+    out.push_str(&escape(&frag[pos..]));
+    out
+}
+
+#[cfg(test)]
+mod tests;

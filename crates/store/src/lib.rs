@@ -1,0 +1,636 @@
+//! The system of record: SQLite (bundled, WAL, versioned migrations run at open) holding
+//! articles, their versions, story clusters, crawl state, source health, analysts' labels and
+//! report runs; plus the raw page archive on disk (zstd, content-addressed).
+//!
+//! Synchronous; one `Store` owns one connection. The search index is derived from this store
+//! and can always be rebuilt from it. Upserts are idempotent by canonical URL: the same URL
+//! updates in place (a new version when the body changed); a different URL telling the same
+//! story (SimHash, see `yuqing_text::simhash`) joins that story's cluster.
+
+mod archive;
+mod schema;
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, FixedOffset, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use yuqing_text::simhash::{self, Fingerprint};
+
+pub use archive::RawArchive;
+
+/// The database file inside the data directory.
+pub const DB_FILE: &str = "yuqing.db";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database {path}: {source}")]
+    Open {
+        path: String,
+        source: rusqlite::Error,
+    },
+    #[error("database: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("raw archive {path}: {source}")]
+    Archive {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(
+        "the database was written by a newer yuqing (schema {found}, this one knows {known}): upgrade yuqing"
+    )]
+    TooNew { found: i64, known: i64 },
+    #[error("no article with id {0}")]
+    NoArticle(i64),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// A tag as stored: the tag id, its score and its evidence (JSON as the classifier gave it).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StoredTag {
+    pub tag: String,
+    pub score: f64,
+    #[serde(default)]
+    pub evidence: serde_json::Value,
+}
+
+/// An article to store, after extraction and analysis.
+#[derive(Clone, Debug)]
+pub struct NewArticle {
+    pub canonical_url: String,
+    pub url: String,
+    pub source: String,
+    pub unit: String,
+    pub unit_kind: String,
+    /// html | wechat | feed | import
+    pub kind: String,
+    pub title: String,
+    pub published_at: Option<DateTime<FixedOffset>>,
+    pub fetched_at: DateTime<Utc>,
+    pub author: Option<String>,
+    pub origin: Option<String>,
+    pub site_name: Option<String>,
+    pub body: String,
+    pub fingerprint: Fingerprint,
+    pub keywords: Vec<String>,
+    pub tags: Vec<StoredTag>,
+    pub topics: Vec<String>,
+    /// The page as fetched, kept in the raw archive.
+    pub raw: Option<Vec<u8>>,
+}
+
+/// What an upsert did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    New,
+    /// The body changed: the old one is kept as a version.
+    Updated,
+    Unchanged,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Upserted {
+    pub id: i64,
+    pub outcome: Outcome,
+    pub cluster: i64,
+}
+
+/// An article as stored.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Article {
+    pub id: i64,
+    pub canonical_url: String,
+    pub url: String,
+    pub source: String,
+    pub unit: String,
+    pub unit_kind: String,
+    pub kind: String,
+    pub title: String,
+    pub published_at: Option<String>,
+    pub fetched_at: String,
+    pub author: Option<String>,
+    pub origin: Option<String>,
+    pub site_name: Option<String>,
+    pub body: String,
+    pub keywords: Vec<String>,
+    pub tags: Vec<StoredTag>,
+    pub topics: Vec<String>,
+    pub cluster: i64,
+    /// live | edited | deleted
+    pub status: String,
+    pub deleted_at: Option<String>,
+    pub version: i64,
+    pub raw_sha: Option<String>,
+}
+
+/// A story cluster: who published first, and everyone who carried it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Cluster {
+    pub id: i64,
+    pub size: i64,
+    pub members: Vec<ClusterMember>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ClusterMember {
+    pub id: i64,
+    pub title: String,
+    pub url: String,
+    pub source: String,
+    pub unit: String,
+    pub published_at: Option<String>,
+}
+
+/// An analyst's correction of a tag.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Label {
+    pub id: i64,
+    pub article_id: i64,
+    pub tag: String,
+    /// true: the tag applies; false: it does not.
+    pub applies: bool,
+    /// Whether the classifier had given the tag.
+    pub was_tagged: bool,
+    pub analyst: String,
+    pub created_at: String,
+}
+
+/// An earlier version of an article.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Version {
+    pub version: i64,
+    pub fetched_at: String,
+    pub title: String,
+    pub body: String,
+}
+
+fn ts(d: &DateTime<FixedOffset>) -> i64 {
+    d.timestamp()
+}
+
+fn block(h: u64, i: u32) -> i64 {
+    ((h >> (16 * i)) & 0xffff) as i64
+}
+
+/// The system of record.
+pub struct Store {
+    conn: Connection,
+    archive: Option<RawArchive>,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+const ARTICLE_COLUMNS: &str = "id, canonical_url, url, source, unit, unit_kind, kind, title, published_at, fetched_at, author, origin, site_name, body, keywords, tags, topics, cluster_id, status, deleted_at, version, raw_sha";
+
+fn row_to_article(r: &rusqlite::Row<'_>) -> rusqlite::Result<Article> {
+    let json_list = |s: String| serde_json::from_str::<Vec<String>>(&s).unwrap_or_default();
+    Ok(Article {
+        id: r.get(0)?,
+        canonical_url: r.get(1)?,
+        url: r.get(2)?,
+        source: r.get(3)?,
+        unit: r.get(4)?,
+        unit_kind: r.get(5)?,
+        kind: r.get(6)?,
+        title: r.get(7)?,
+        published_at: r.get(8)?,
+        fetched_at: r.get(9)?,
+        author: r.get(10)?,
+        origin: r.get(11)?,
+        site_name: r.get(12)?,
+        body: r.get(13)?,
+        keywords: json_list(r.get(14)?),
+        tags: serde_json::from_str(&r.get::<_, String>(15)?).unwrap_or_default(),
+        topics: json_list(r.get(16)?),
+        cluster: r.get(17)?,
+        status: r.get(18)?,
+        deleted_at: r.get(19)?,
+        version: r.get(20)?,
+        raw_sha: r.get(21)?,
+    })
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in `dir`: `dir/yuqing.db` and `dir/raw/`.
+    pub fn open(dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Archive {
+            path: dir.display().to_string(),
+            source,
+        })?;
+        let path = dir.join(DB_FILE);
+        let conn = Connection::open(&path).map_err(|source| StoreError::Open {
+            path: path.display().to_string(),
+            source,
+        })?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let mut store = Store {
+            conn,
+            archive: Some(RawArchive::new(dir.join("raw"))),
+            path,
+        };
+        schema::migrate(&mut store.conn)?;
+        Ok(store)
+    }
+
+    /// A store in memory with no raw archive (tests).
+    pub fn open_in_memory() -> Result<Store> {
+        let mut conn = Connection::open_in_memory()?;
+        schema::migrate(&mut conn)?;
+        Ok(Store {
+            conn,
+            archive: None,
+            path: PathBuf::from(":memory:"),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn archive(&self) -> Option<&RawArchive> {
+        self.archive.as_ref()
+    }
+
+    /// Runs `f` inside one transaction (batches of upserts commit together).
+    pub fn transaction<T>(&mut self, f: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
+        let tx = self.conn.transaction()?;
+        let mut t = Tx {
+            tx,
+            archive: self.archive.as_ref(),
+        };
+        let out = f(&mut t)?;
+        t.tx.commit()?;
+        Ok(out)
+    }
+
+    /// Inserts or updates one article in its own transaction.
+    pub fn upsert(&mut self, a: &NewArticle) -> Result<Upserted> {
+        self.transaction(|tx| tx.upsert(a))
+    }
+
+    pub fn count(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM articles", [], |r| r.get(0))?)
+    }
+
+    pub fn get(&self, id: i64) -> Result<Option<Article>> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!("SELECT {ARTICLE_COLUMNS} FROM articles WHERE id = ?1"),
+                [id],
+                row_to_article,
+            )
+            .optional()?)
+    }
+
+    pub fn by_url(&self, canonical_url: &str) -> Result<Option<Article>> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!("SELECT {ARTICLE_COLUMNS} FROM articles WHERE canonical_url = ?1"),
+                [canonical_url],
+                row_to_article,
+            )
+            .optional()?)
+    }
+
+    /// Articles in id order after `after`, at most `limit` (for reindexing in batches).
+    pub fn page(&self, after: i64, limit: usize) -> Result<Vec<Article>> {
+        let mut st = self.conn.prepare_cached(&format!(
+            "SELECT {ARTICLE_COLUMNS} FROM articles WHERE id > ?1 ORDER BY id LIMIT ?2"
+        ))?;
+        let rows = st.query_map(params![after, limit as i64], row_to_article)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Articles stored but not yet confirmed in the search index.
+    pub fn unindexed(&self, limit: usize) -> Result<Vec<Article>> {
+        let mut st = self.conn.prepare_cached(&format!(
+            "SELECT {ARTICLE_COLUMNS} FROM articles WHERE indexed = 0 ORDER BY id LIMIT ?1"
+        ))?;
+        let rows = st.query_map([limit as i64], row_to_article)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn unindexed_count(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM articles WHERE indexed = 0", [], |r| {
+                r.get(0)
+            })?)
+    }
+
+    /// Records that the search index committed these articles.
+    pub fn mark_indexed(&mut self, ids: &[i64]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut st = tx.prepare_cached("UPDATE articles SET indexed = 1 WHERE id = ?1")?;
+            for id in ids {
+                st.execute([id])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Marks every article as needing indexing (before a rebuild).
+    pub fn mark_all_unindexed(&mut self) -> Result<()> {
+        self.conn.execute("UPDATE articles SET indexed = 0", [])?;
+        Ok(())
+    }
+
+    /// A spread-out sample of article ids (for checking the index against the store).
+    pub fn sample_ids(&self, n: usize) -> Result<Vec<i64>> {
+        let total = self.count()?.max(1);
+        let step = (total / n.max(1) as i64).max(1);
+        let mut st = self
+            .conn
+            .prepare("SELECT id FROM articles WHERE (id % ?1) = 0 ORDER BY id LIMIT ?2")?;
+        let rows = st.query_map(params![step, n as i64], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn cluster(&self, id: i64) -> Result<Cluster> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT id, title, url, source, unit, published_at FROM articles WHERE cluster_id = ?1 ORDER BY coalesce(published_ts, 9e18), id",
+        )?;
+        let members: Vec<ClusterMember> = st
+            .query_map([id], |r| {
+                Ok(ClusterMember {
+                    id: r.get(0)?,
+                    title: r.get(1)?,
+                    url: r.get(2)?,
+                    source: r.get(3)?,
+                    unit: r.get(4)?,
+                    published_at: r.get(5)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(Cluster {
+            id,
+            size: members.len() as i64,
+            members,
+        })
+    }
+
+    /// The sizes of the given clusters.
+    pub fn cluster_sizes(&self, ids: &[i64]) -> Result<Vec<(i64, i64)>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT size FROM clusters WHERE id = ?1")?;
+        ids.iter()
+            .map(|id| {
+                Ok((
+                    *id,
+                    st.query_row([id], |r| r.get(0)).optional()?.unwrap_or(1),
+                ))
+            })
+            .collect()
+    }
+
+    pub fn versions(&self, article_id: i64) -> Result<Vec<Version>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT version, fetched_at, title, body FROM article_versions WHERE article_id = ?1 ORDER BY version",
+        )?;
+        let rows = st.query_map([article_id], |r| {
+            Ok(Version {
+                version: r.get(0)?,
+                fetched_at: r.get(1)?,
+                title: r.get(2)?,
+                body: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Marks an article deleted by its publisher (404/410, WeChat deletion notice).
+    pub fn mark_deleted(&mut self, canonical_url: &str, at: DateTime<Utc>) -> Result<Option<i64>> {
+        let id: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT id FROM articles WHERE canonical_url = ?1",
+                [canonical_url],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(id) = id {
+            self.conn.execute(
+                "UPDATE articles SET status = 'deleted', deleted_at = ?2, indexed = 0 WHERE id = ?1 AND status != 'deleted'",
+                params![id, at.to_rfc3339()],
+            )?;
+        }
+        Ok(id)
+    }
+
+    /// Records an analyst's correction: the tag applies (`applies`) or not.
+    pub fn add_label(
+        &mut self,
+        article_id: i64,
+        tag: &str,
+        applies: bool,
+        analyst: &str,
+    ) -> Result<Label> {
+        let article = self
+            .get(article_id)?
+            .ok_or(StoreError::NoArticle(article_id))?;
+        let was_tagged = article.tags.iter().any(|t| t.tag == tag);
+        let now = Utc::now().to_rfc3339();
+        self.conn.execute(
+            "INSERT INTO labels (article_id, tag, applies, was_tagged, analyst, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![article_id, tag, applies, was_tagged, analyst, now],
+        )?;
+        Ok(Label {
+            id: self.conn.last_insert_rowid(),
+            article_id,
+            tag: tag.to_string(),
+            applies,
+            was_tagged,
+            analyst: analyst.to_string(),
+            created_at: now,
+        })
+    }
+
+    pub fn labels(&self) -> Result<Vec<Label>> {
+        let mut st = self.conn.prepare(
+            "SELECT id, article_id, tag, applies, was_tagged, analyst, created_at FROM labels ORDER BY id",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok(Label {
+                id: r.get(0)?,
+                article_id: r.get(1)?,
+                tag: r.get(2)?,
+                applies: r.get(3)?,
+                was_tagged: r.get(4)?,
+                analyst: r.get(5)?,
+                created_at: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// `PRAGMA integrity_check`: "ok" when the file is sound.
+    pub fn integrity_check(&self) -> Result<String> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+
+    /// The connection, for the crates that add their own queries (reports).
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+/// A transaction over the store: upserts in a batch commit together.
+pub struct Tx<'a> {
+    tx: rusqlite::Transaction<'a>,
+    archive: Option<&'a RawArchive>,
+}
+
+impl Tx<'_> {
+    /// Inserts or updates one article (see the crate doc for the rules).
+    pub fn upsert(&mut self, a: &NewArticle) -> Result<Upserted> {
+        let raw_sha = match (&a.raw, self.archive) {
+            (Some(raw), Some(archive)) => Some(archive.put(raw)?),
+            _ => None,
+        };
+        let fp = &a.fingerprint;
+        let existing: Option<(i64, i64, String, String, i64, i64, String)> = self
+            .tx
+            .query_row(
+                "SELECT id, body_hash, title, body, version, cluster_id, fetched_at FROM articles WHERE canonical_url = ?1",
+                [&a.canonical_url],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
+            )
+            .optional()?;
+        let json = |v: &Vec<String>| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
+        let tags = serde_json::to_string(&a.tags).unwrap_or_else(|_| "[]".into());
+        let published = a.published_at.map(|d| d.to_rfc3339());
+        let published_ts = a.published_at.as_ref().map(ts);
+        if let Some((id, body_hash, title, body, version, cluster, fetched_at)) = existing {
+            if body_hash == fp.body_hash as i64 && title == a.title {
+                // same text: refresh the analysis, keep the record
+                self.tx.execute(
+                    "UPDATE articles SET keywords = ?2, tags = ?3, topics = ?4, source = ?5, unit = ?6, unit_kind = ?7 WHERE id = ?1",
+                    params![id, json(&a.keywords), tags, json(&a.topics), a.source, a.unit, a.unit_kind],
+                )?;
+                return Ok(Upserted {
+                    id,
+                    outcome: Outcome::Unchanged,
+                    cluster,
+                });
+            }
+            self.tx.execute(
+                "INSERT OR IGNORE INTO article_versions (article_id, version, fetched_at, title, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![id, version, fetched_at, title, body],
+            )?;
+            self.tx.execute(
+                "UPDATE articles SET url = ?2, title = ?3, published_at = coalesce(?4, published_at), published_ts = coalesce(?5, published_ts), fetched_at = ?6, author = ?7, origin = ?8, site_name = ?9, body = ?10, body_hash = ?11, simhash = ?12, b0 = ?13, b1 = ?14, b2 = ?15, b3 = ?16, features = ?17, title_key = ?18, keywords = ?19, tags = ?20, topics = ?21, status = 'edited', version = version + 1, raw_sha = coalesce(?22, raw_sha), indexed = 0 WHERE id = ?1",
+                params![
+                    id, a.url, a.title, published, published_ts, a.fetched_at.to_rfc3339(), a.author, a.origin, a.site_name, a.body,
+                    fp.body_hash as i64, fp.simhash as i64, block(fp.simhash, 0), block(fp.simhash, 1), block(fp.simhash, 2), block(fp.simhash, 3),
+                    fp.features as i64, fp.title_key, json(&a.keywords), tags, json(&a.topics), raw_sha
+                ],
+            )?;
+            return Ok(Upserted {
+                id,
+                outcome: Outcome::Updated,
+                cluster,
+            });
+        }
+        let cluster = self.find_story(fp)?;
+        self.tx.execute(
+            "INSERT INTO articles (canonical_url, url, source, unit, unit_kind, kind, title, published_at, published_ts, fetched_at, author, origin, site_name, body, body_hash, simhash, b0, b1, b2, b3, features, title_key, keywords, tags, topics, cluster_id, status, version, raw_sha, indexed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, 'live', 1, ?27, 0)",
+            params![
+                a.canonical_url, a.url, a.source, a.unit, a.unit_kind, a.kind, a.title, published, published_ts, a.fetched_at.to_rfc3339(),
+                a.author, a.origin, a.site_name, a.body, fp.body_hash as i64, fp.simhash as i64,
+                block(fp.simhash, 0), block(fp.simhash, 1), block(fp.simhash, 2), block(fp.simhash, 3),
+                fp.features as i64, fp.title_key, json(&a.keywords), tags, json(&a.topics), cluster.unwrap_or(0), raw_sha
+            ],
+        )?;
+        let id = self.tx.last_insert_rowid();
+        let cluster = match cluster {
+            Some(c) => {
+                self.tx
+                    .execute("UPDATE clusters SET size = size + 1 WHERE id = ?1", [c])?;
+                c
+            }
+            None => {
+                self.tx
+                    .execute("UPDATE articles SET cluster_id = ?1 WHERE id = ?1", [id])?;
+                self.tx
+                    .execute("INSERT INTO clusters (id, size) VALUES (?1, 1)", [id])?;
+                id
+            }
+        };
+        Ok(Upserted {
+            id,
+            outcome: Outcome::New,
+            cluster,
+        })
+    }
+
+    /// The cluster of a stored article telling the same story, if any.
+    fn find_story(&mut self, fp: &Fingerprint) -> Result<Option<i64>> {
+        let mut best: Option<(u32, i64)> = None;
+        let mut consider =
+            |h: i64, features: i64, title_key: String, body_hash: i64, cluster: i64| {
+                let other = Fingerprint {
+                    simhash: h as u64,
+                    features: features as usize,
+                    title_key,
+                    body_hash: body_hash as u64,
+                };
+                if simhash::same_story(fp, &other) {
+                    let d = simhash::hamming(fp.simhash, other.simhash);
+                    if best.is_none_or(|(bd, _)| d < bd) {
+                        best = Some((d, cluster));
+                    }
+                }
+            };
+        let mut st = self.tx.prepare_cached(
+            "SELECT simhash, features, title_key, body_hash, cluster_id FROM articles WHERE b0 = ?1 UNION ALL SELECT simhash, features, title_key, body_hash, cluster_id FROM articles WHERE b1 = ?2 UNION ALL SELECT simhash, features, title_key, body_hash, cluster_id FROM articles WHERE b2 = ?3 UNION ALL SELECT simhash, features, title_key, body_hash, cluster_id FROM articles WHERE b3 = ?4 LIMIT 2000",
+        )?;
+        let rows = st.query_map(
+            params![
+                block(fp.simhash, 0),
+                block(fp.simhash, 1),
+                block(fp.simhash, 2),
+                block(fp.simhash, 3)
+            ],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )?;
+        for row in rows {
+            let (h, f, t, b, c) = row?;
+            consider(h, f, t, b, c);
+        }
+        if !fp.title_key.is_empty() && fp.title_key.chars().count() >= 6 {
+            let mut st = self.tx.prepare_cached(
+                "SELECT simhash, features, title_key, body_hash, cluster_id FROM articles WHERE title_key = ?1 LIMIT 200",
+            )?;
+            let rows = st.query_map([&fp.title_key], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?;
+            for row in rows {
+                let (h, f, t, b, c) = row?;
+                consider(h, f, t, b, c);
+            }
+        }
+        Ok(best.map(|(_, c)| c))
+    }
+}
+
+#[cfg(test)]
+mod tests;

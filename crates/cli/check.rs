@@ -51,9 +51,15 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     let mut problems = Vec::new();
     let mut summary = Summary::default();
 
+    let mut data_dir = None;
     let dict_dir = match Config::parse(&text) {
         Ok(mut config) => {
             config.rebase(&base);
+            data_dir = Some(
+                cli.data
+                    .clone()
+                    .unwrap_or_else(|| config.storage.dir.clone()),
+            );
             summary.units = config.units.len();
             summary.sources = config.sources.len();
             summary.sources_enabled = config.sources.iter().filter(|s| s.enabled).count();
@@ -112,6 +118,25 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
         (words.len(), problems)
     });
 
+    // the search index must agree with the store
+    if problems.is_empty()
+        && let Some(dir) = &data_dir
+    {
+        match crate::context::classifier(cli, true)
+            .and_then(|s| crate::data_cmd::agreement(dir, s.classifier.analyzer().clone()))
+        {
+            Ok(found) => problems.extend(found.into_iter().map(|message| Problem {
+                file: dir.display().to_string(),
+                location: "index".into(),
+                message,
+            })),
+            Err(e) => problems.push(Problem {
+                file: dir.display().to_string(),
+                location: "store".into(),
+                message: format!("{e:#}"),
+            }),
+        }
+    }
     let report = Report {
         ok: problems.is_empty(),
         config: config_file,

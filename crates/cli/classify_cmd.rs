@@ -6,116 +6,11 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use serde::Serialize;
-use yuqing_classify::{Classifier, Example, Lexicons, Model, TrainOptions, eval, train};
+use yuqing_classify::{Example, Model, TrainOptions, eval, train};
 use yuqing_model::Tag;
-use yuqing_text::{Analyzer, Dictionaries};
 
-use crate::context::{config_base, read_config_text};
+use crate::context::setup;
 use crate::{Cli, UsageError};
-
-/// Where the classifier's files come from.
-struct Setup {
-    classifier: Classifier,
-    model_path: PathBuf,
-    model_found: bool,
-}
-
-fn read_dict(dir: &Path, name: &str, required: bool) -> anyhow::Result<String> {
-    let path = dir.join(name);
-    match std::fs::read_to_string(&path) {
-        Ok(t) => Ok(t),
-        Err(_) if !required => Ok(String::new()),
-        Err(e) => Err(UsageError(format!(
-            "cannot read {} ({e}): restore it or set [dictionaries].dir",
-            path.display()
-        ))
-        .into()),
-    }
-}
-
-/// Loads dictionaries, lexicons, model and topics as the configuration says; without a
-/// configuration file, the built-in ones.
-fn setup(cli: &Cli, rules_only: bool) -> anyhow::Result<Setup> {
-    let (dicts, lexicons, dir, topics, model_path, thresholds) = if cli.config.exists() {
-        let text = read_config_text(&cli.config)?;
-        let mut config = yuqing_config::Config::parse(&text).map_err(|e| {
-            UsageError(format!(
-                "invalid configuration {}: {} (run `yuqing check` to see every problem)",
-                cli.config.display(),
-                e.lines().first().cloned().unwrap_or_default()
-            ))
-        })?;
-        config.rebase(&config_base(&cli.config));
-        let dir = config.dictionaries.dir.clone();
-        let dicts = Dictionaries {
-            user_dict: read_dict(&dir, "user.dict", true)?,
-            stop_words: read_dict(&dir, "stopwords.txt", true)?,
-            aliases: read_dict(&dir, "aliases.txt", false)?,
-        };
-        let lexicons = Lexicons {
-            person: read_dict(&dir, Lexicons::FILES[0], true)?,
-            event: read_dict(&dir, Lexicons::FILES[1], true)?,
-            case: read_dict(&dir, Lexicons::FILES[2], true)?,
-        };
-        let model_path = config
-            .classify
-            .model
-            .clone()
-            .unwrap_or_else(|| dir.join("typical.model.json"));
-        (
-            dicts,
-            lexicons,
-            dir,
-            config.topics,
-            model_path,
-            config.classify.thresholds,
-        )
-    } else {
-        let dir = PathBuf::from("dictionaries");
-        (
-            Dictionaries::builtin(),
-            Lexicons::builtin(),
-            dir.clone(),
-            Vec::new(),
-            dir.join("typical.model.json"),
-            Vec::new(),
-        )
-    };
-    let _ = dir;
-    let analyzer = Analyzer::new(&dicts).map_err(|e| UsageError(format!("dictionaries: {e}")))?;
-    let (model, found) = if rules_only {
-        (Model::rules(), false)
-    } else {
-        match std::fs::read_to_string(&model_path) {
-            Ok(text) => (
-                Model::from_json(&text)
-                    .map_err(|e| UsageError(format!("{}: {e}", model_path.display())))?,
-                true,
-            ),
-            Err(_) => {
-                eprintln!(
-                    "note: no trained model at {}: using the rules model (train one with `yuqing train`)",
-                    model_path.display()
-                );
-                (Model::rules(), false)
-            }
-        }
-    };
-    let mut classifier = Classifier::new(analyzer, &lexicons, model, topics)
-        .map_err(|e| UsageError(format!("dictionaries/{e}")))?;
-    let mut th = classifier.thresholds();
-    for (tag, v) in thresholds {
-        if let Some(i) = Tag::ALL.iter().position(|t| t.as_str() == tag) {
-            th[i] = v;
-        }
-    }
-    classifier.set_thresholds(th);
-    Ok(Setup {
-        classifier,
-        model_path,
-        model_found: found,
-    })
-}
 
 #[derive(clap::Args, Debug)]
 pub struct ClassifyArgs {

@@ -6,6 +6,7 @@
 mod check;
 mod classify_cmd;
 mod context;
+mod data_cmd;
 mod eval_extract;
 mod extract_cmd;
 
@@ -49,6 +50,14 @@ enum Command {
     Classify(classify_cmd::ClassifyArgs),
     /// Train the typical-tags model from gold JSON Lines files.
     Train(classify_cmd::TrainArgs),
+    /// Ingest already-extracted articles (JSON Lines) through analysis, store and index.
+    Import(data_cmd::ImportArgs),
+    /// Search the coverage.
+    Search(data_cmd::SearchArgs),
+    /// Rebuild the search index from the store.
+    Reindex(data_cmd::ReindexArgs),
+    /// Record an analyst's correction of a typical tag.
+    Label(data_cmd::LabelArgs),
     /// Score extraction or classification against a corpus with ground truth.
     #[command(subcommand)]
     Eval(EvalCommand),
@@ -71,6 +80,10 @@ fn main() -> ExitCode {
         Command::Eval(EvalCommand::Classify(args)) => classify_cmd::eval_classify(&cli, args),
         Command::Classify(args) => classify_cmd::classify(&cli, args),
         Command::Train(args) => classify_cmd::train_cmd(&cli, args),
+        Command::Import(args) => data_cmd::import(&cli, args),
+        Command::Search(args) => data_cmd::search(&cli, args),
+        Command::Reindex(args) => data_cmd::reindex(&cli, args),
+        Command::Label(args) => data_cmd::label(&cli, args),
     };
     match result {
         Ok(code) => code,

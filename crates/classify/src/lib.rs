@@ -104,6 +104,9 @@ pub struct Classification {
     pub keywords: Vec<String>,
 }
 
+/// Keywords are taken from the headline and this many characters of the text.
+pub const KEYWORD_LEAD_CHARS: usize = 800;
+
 /// Loaded lexicons, model and topics.
 #[derive(Clone, Debug)]
 pub struct Classifier {
@@ -112,6 +115,8 @@ pub struct Classifier {
     model: Model,
     thresholds: [f64; 3],
     topics: TopicMatcher,
+    /// The model's weights in hash maps, for scoring.
+    compiled: [model::Compiled; 3],
 }
 
 fn parse_lexicons(lex: &Lexicons) -> Result<[CueLexicon; 3], ClassifyError> {
@@ -152,7 +157,9 @@ impl Classifier {
         topics: Vec<Topic>,
     ) -> Result<Classifier, ClassifyError> {
         let thresholds = Tag::ALL.map(|t| model.tag(t).threshold);
+        let compiled = Tag::ALL.map(|t| model::Compiled::new(model.tag(t)));
         Ok(Classifier {
+            compiled,
             analyzer,
             lexicons: parse_lexicons(lexicons)?,
             model,
@@ -173,6 +180,10 @@ impl Classifier {
 
     pub fn analyzer(&self) -> &Analyzer {
         &self.analyzer
+    }
+
+    pub fn topics(&self) -> &TopicMatcher {
+        &self.topics
     }
 
     pub fn model(&self) -> &Model {
@@ -201,23 +212,40 @@ impl Classifier {
     /// Scores every tag; `keywords` asks for that many keywords too.
     pub fn classify(&self, title: &str, body: &str, keywords: usize) -> Classification {
         let analysis = self.analyze(title, body);
+        self.classify_analysis(&analysis, title, body, keywords, None)
+    }
+
+    /// Like [`Classifier::classify`], on an analysis already made (the pipeline reuses its words
+    /// for the story fingerprint).
+    /// `search_tokens`, when given, are the search tokens of title and text (the pipeline makes
+    /// them once for topics and the index).
+    pub fn classify_analysis(
+        &self,
+        analysis: &Analysis,
+        title: &str,
+        body: &str,
+        keywords: usize,
+        search_tokens: Option<&std::collections::HashSet<&str>>,
+    ) -> Classification {
         let features = analysis.features(&self.analyzer);
-        let scores = Tag::ALL.map(|t| self.model.tag(t).score(&features));
+        let scores = [0, 1, 2].map(|i| self.compiled[i].score(&features));
         let mut tags = Vec::new();
         for (i, tag) in Tag::ALL.iter().enumerate() {
             if scores[i] >= self.thresholds[i] {
                 tags.push(TagResult {
                     tag: *tag,
                     score: (scores[i] * 1000.0).round() / 1000.0,
-                    evidence: self.evidence(i, &analysis, title, body),
+                    evidence: self.evidence(i, analysis, title, body),
                 });
             }
         }
         let keywords = if keywords == 0 {
             Vec::new()
         } else {
+            // the headline and the lead carry a news text's keywords
+            let lead: String = body.chars().take(KEYWORD_LEAD_CHARS).collect();
             self.analyzer
-                .keywords(&format!("{title}\n{body}"), keywords)
+                .keywords(&format!("{title}\n{lead}"), keywords)
                 .into_iter()
                 .map(|k| k.word)
                 .collect()
@@ -225,7 +253,10 @@ impl Classifier {
         Classification {
             tags,
             scores,
-            topics: self.topics.matches(&self.analyzer, title, body),
+            topics: match search_tokens {
+                Some(t) => self.topics.matches_tokens(&self.analyzer, t, title, body),
+                None => self.topics.matches(&self.analyzer, title, body),
+            },
             keywords,
         }
     }

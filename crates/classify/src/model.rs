@@ -42,6 +42,31 @@ impl TagModel {
     }
 }
 
+/// A tag's weights in a hash map, for scoring many articles.
+#[derive(Clone, Debug)]
+pub struct Compiled {
+    bias: f64,
+    weights: std::collections::HashMap<String, f64>,
+}
+
+impl Compiled {
+    pub fn new(m: &TagModel) -> Compiled {
+        Compiled {
+            bias: m.bias,
+            weights: m.weights.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+        }
+    }
+
+    pub fn score(&self, features: &[(String, f64)]) -> f64 {
+        let z = self.bias
+            + features
+                .iter()
+                .map(|(k, v)| self.weights.get(k).copied().unwrap_or(0.0) * v)
+                .sum::<f64>();
+        sigmoid(z)
+    }
+}
+
 pub fn sigmoid(z: f64) -> f64 {
     1.0 / (1.0 + (-z).exp())
 }

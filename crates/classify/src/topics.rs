@@ -27,13 +27,32 @@ impl TopicMatcher {
         if self.topics.is_empty() {
             return Vec::new();
         }
+        let tk = analyzer.tokenizer();
+        let tokens: HashSet<&str> = HashSet::new();
+        let title_tokens = tk.tokens(title);
+        let body_tokens = tk.tokens(body);
+        let mut tokens = tokens;
+        tokens.extend(
+            title_tokens
+                .iter()
+                .chain(&body_tokens)
+                .map(|t| t.text.as_str()),
+        );
+        self.matches_tokens(analyzer, &tokens, title, body)
+    }
+
+    /// Like [`TopicMatcher::matches`], with the search tokens of title and text already made.
+    pub fn matches_tokens(
+        &self,
+        analyzer: &Analyzer,
+        tokens: &HashSet<&str>,
+        title: &str,
+        body: &str,
+    ) -> Vec<String> {
+        if self.topics.is_empty() {
+            return Vec::new();
+        }
         let text = format!("{title}\n{body}");
-        let tokens: HashSet<String> = analyzer
-            .tokenizer()
-            .tokens(&text)
-            .into_iter()
-            .map(|t| t.text)
-            .collect();
         let compact: String = normalize(&text)
             .text
             .chars()
@@ -43,7 +62,8 @@ impl TopicMatcher {
         let mut has = |atom: &Atom| match atom {
             Atom::Word(w) => {
                 let w = w.to_lowercase();
-                tokens.contains(&w) || (!analyzer.jieba().has_word(&w) && compact.contains(&w))
+                tokens.contains(w.as_str())
+                    || (!analyzer.jieba().has_word(&w) && compact.contains(&w))
             }
             Atom::Phrase(p) => {
                 let p: String = p

@@ -57,8 +57,12 @@ pub(crate) struct Fields {
     pub id: Field,
     pub cluster: Field,
     pub url: Field,
+    /// Indexed (not stored): the tokens.
     pub title: Field,
     pub body: Field,
+    /// Stored (not indexed): the text shown in results.
+    pub title_text: Field,
+    pub body_text: Field,
     pub source: Field,
     pub unit: Field,
     pub kind: Field,
@@ -70,19 +74,19 @@ pub(crate) struct Fields {
 
 fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
-    let text = TextOptions::default()
-        .set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer(TOKENIZER)
-                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-        )
-        .set_stored();
+    let text = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(TOKENIZER)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
     let fields = Fields {
         id: b.add_u64_field("id", INDEXED | STORED | FAST),
         cluster: b.add_u64_field("cluster", STORED | FAST),
         url: b.add_text_field("url", STRING | STORED),
         title: b.add_text_field("title", text.clone()),
         body: b.add_text_field("body", text),
+        title_text: b.add_text_field("title_text", STORED),
+        body_text: b.add_text_field("body_text", STORED),
         source: b.add_text_field("source", STRING | STORED | FAST),
         unit: b.add_text_field("unit", STRING | STORED | FAST),
         kind: b.add_text_field("kind", STRING | STORED | FAST),
@@ -111,6 +115,10 @@ pub struct IndexDoc {
     /// live | edited | deleted
     pub status: String,
     pub published: Option<DateTime<FixedOffset>>,
+    /// The title's and the text's tokens when already made by the same tokenizer (saves
+    /// segmenting twice); tokenized by the index otherwise.
+    pub title_tokens: Option<Vec<tantivy::tokenizer::Token>>,
+    pub body_tokens: Option<Vec<tantivy::tokenizer::Token>>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -332,13 +340,13 @@ impl SearchIndex {
                 }
                 cluster_pos.insert(cluster, hits.len());
             }
-            let body = text(f.body);
+            let body = text(f.body_text);
             let snippet = render_snippet(&snippets.snippet(&body), &body);
             hits.push(Hit {
                 id: doc.get_first(f.id).and_then(|v| v.as_u64()).unwrap_or(0),
                 cluster,
                 url: text(f.url),
-                title: text(f.title),
+                title: text(f.title_text),
                 published_at: doc
                     .get_first(f.published)
                     .and_then(|v| v.as_datetime())
@@ -424,8 +432,23 @@ impl Writer {
         doc.add_u64(f.id, d.id);
         doc.add_u64(f.cluster, d.cluster);
         doc.add_text(f.url, &d.url);
-        doc.add_text(f.title, &d.title);
-        doc.add_text(f.body, &d.body);
+        let mut text =
+            |field: Field, value: &str, tokens: &Option<Vec<tantivy::tokenizer::Token>>| {
+                match tokens {
+                    Some(tokens) => doc.add_pre_tokenized_text(
+                        field,
+                        tantivy::tokenizer::PreTokenizedString {
+                            text: value.to_string(),
+                            tokens: tokens.clone(),
+                        },
+                    ),
+                    None => doc.add_text(field, value),
+                }
+            };
+        text(f.title, &d.title, &d.title_tokens);
+        text(f.body, &d.body, &d.body_tokens);
+        doc.add_text(f.title_text, &d.title);
+        doc.add_text(f.body_text, &d.body);
         doc.add_text(f.source, &d.source);
         doc.add_text(f.unit, &d.unit);
         doc.add_text(f.kind, &d.kind);

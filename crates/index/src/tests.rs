@@ -35,6 +35,8 @@ fn doc(
         },
         status: "live".into(),
         published: Some(day(date)),
+        title_tokens: None,
+        body_tokens: None,
     }
 }
 

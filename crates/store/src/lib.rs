@@ -462,6 +462,37 @@ impl Store {
         })
     }
 
+    /// Records an analyst's correction and applies it to the article's tags (the index is told
+    /// through the unindexed mark).
+    pub fn apply_label(
+        &mut self,
+        article_id: i64,
+        tag: &str,
+        applies: bool,
+        analyst: &str,
+    ) -> Result<Label> {
+        let label = self.add_label(article_id, tag, applies, analyst)?;
+        let mut article = self
+            .get(article_id)?
+            .ok_or(StoreError::NoArticle(article_id))?;
+        article.tags.retain(|t| t.tag != tag);
+        if applies {
+            article.tags.push(StoredTag {
+                tag: tag.to_string(),
+                score: 1.0,
+                evidence: serde_json::json!({"label": analyst, "at": label.created_at}),
+            });
+        }
+        self.conn.execute(
+            "UPDATE articles SET tags = ?2, indexed = 0 WHERE id = ?1",
+            params![
+                article_id,
+                serde_json::to_string(&article.tags).unwrap_or_else(|_| "[]".into())
+            ],
+        )?;
+        Ok(label)
+    }
+
     pub fn labels(&self) -> Result<Vec<Label>> {
         let mut st = self.conn.prepare(
             "SELECT id, article_id, tag, applies, was_tagged, analyst, created_at FROM labels ORDER BY id",

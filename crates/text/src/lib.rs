@@ -20,6 +20,7 @@ use serde::Serialize;
 pub use keywords::{Keyword, Rising, rising_terms};
 pub use normalize::{Normalized, normalize};
 pub use simhash::{Fingerprint, SimIndex, same_story};
+pub use tantivy_tokenizer_api::Token;
 pub use tokenizer::{JiebaTokenStream, JiebaTokenizer};
 
 /// The dictionary files' contents (see `dictionaries/README.md` for the formats).
@@ -235,17 +236,28 @@ impl Analyzer {
 
     /// The fingerprint of an article for story clustering.
     pub fn fingerprint(&self, title: &str, body: &str) -> Fingerprint {
+        self.fingerprint_words(title, body, &self.tag(body))
+    }
+
+    /// The fingerprint from words already segmented by [`Analyzer::tag`] (ranges into `body`).
+    pub fn fingerprint_words(&self, title: &str, body: &str, words: &[Word]) -> Fingerprint {
         // lines a republisher adds or changes (来源, 编辑, 作者) say nothing about the story
-        let story: String = body
-            .lines()
-            .filter(|l| !is_byline(l))
-            .collect::<Vec<_>>()
-            .join("\n");
-        let body = story.as_str();
-        let mut tf: HashMap<String, f64> = HashMap::new();
-        for w in self.content_words(body) {
-            if w.chars().count() >= 2 {
-                *tf.entry(w).or_default() += 1.0;
+        let mut skip: Vec<(usize, usize)> = Vec::new();
+        let mut start = 0;
+        for line in body.split_inclusive('\n') {
+            if is_byline(line) {
+                skip.push((start, start + line.len()));
+            }
+            start += line.len();
+        }
+        let mut tf: HashMap<&str, f64> = HashMap::new();
+        for w in words {
+            if w.text.chars().count() >= 2
+                && !is_noise(&w.text)
+                && !self.is_stop_word(&w.text)
+                && !skip.iter().any(|(a, b)| w.start >= *a && w.start < *b)
+            {
+                *tf.entry(w.text.as_str()).or_default() += 1.0;
             }
         }
         let features = tf.len();
@@ -254,13 +266,15 @@ impl Analyzer {
             let title_words = self.content_words(title);
             simhash::simhash(title_words.iter().map(|w| (w.as_str(), 1.0)))
         } else {
-            simhash::simhash(tf.iter().map(|(w, c)| (w.as_str(), 1.0 + c.ln())))
+            simhash::simhash(tf.iter().map(|(w, c)| (*w, 1.0 + c.ln())))
         };
-        let body_norm: String = normalize(body)
-            .text
-            .chars()
-            .filter(|c| c.is_alphanumeric())
-            .collect();
+        let mut body_norm = String::with_capacity(body.len());
+        for (i, line) in body.split_inclusive('\n').enumerate() {
+            let _ = i;
+            if !is_byline(line) {
+                body_norm.extend(normalize(line).text.chars().filter(|c| c.is_alphanumeric()));
+            }
+        }
         Fingerprint {
             simhash,
             features,

@@ -1,0 +1,423 @@
+//! `yuqing import`, `search`, `reindex` and `label`: the store and the search index.
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use yuqing_index::{SearchIndex, SearchRequest, Sort};
+use yuqing_model::Tag;
+use yuqing_pipeline::{ImportItem, Ingest, Units};
+use yuqing_store::Store;
+
+use crate::context::{self, Progress};
+use crate::{Cli, UsageError};
+
+/// The tantivy index folder inside the data directory.
+pub const INDEX_DIR: &str = "search";
+
+/// The data directory: `--data`, else `[storage].dir` from the configuration, else `index/`.
+pub fn data_dir(cli: &Cli) -> anyhow::Result<PathBuf> {
+    if let Some(d) = &cli.data {
+        return Ok(d.clone());
+    }
+    match context::load_config(cli)? {
+        Some(c) => Ok(c.storage.dir),
+        None => Ok(PathBuf::from("index")),
+    }
+}
+
+pub fn open_store(dir: &Path) -> anyhow::Result<Store> {
+    Store::open(dir).with_context(|| format!("cannot open the store in {}", dir.display()))
+}
+
+pub fn open_index(dir: &Path, analyzer: yuqing_text::Analyzer) -> anyhow::Result<SearchIndex> {
+    SearchIndex::open(&dir.join(INDEX_DIR), analyzer).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ImportArgs {
+    /// JSON Lines: `{"url","title","text","published_at","source","unit"}` per line; `-` reads standard input.
+    file: PathBuf,
+    /// Analysis threads (default: the machine's cores).
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+pub fn import(cli: &Cli, args: &ImportArgs) -> anyhow::Result<ExitCode> {
+    let setup = context::classifier(cli, false)?;
+    let units = context::load_config(cli)?.map_or_else(Units::default, |c| Units::new(&c.units));
+    let dir = data_dir(cli)?;
+    let mut store = open_store(&dir)?;
+    let index = open_index(&dir, setup.classifier.analyzer().clone())?;
+    let reader: Box<dyn BufRead + Send> = if args.file.as_os_str() == "-" {
+        Box::new(std::io::BufReader::new(std::io::stdin()))
+    } else {
+        let f = std::fs::File::open(&args.file)
+            .map_err(|e| UsageError(format!("cannot read {}: {e}", args.file.display())))?;
+        Box::new(std::io::BufReader::with_capacity(1 << 20, f))
+    };
+    let total_hint = std::fs::metadata(&args.file).map(|m| m.len()).unwrap_or(0);
+    let mut ingest = Ingest::new(&mut store, &index, 300_000_000)?;
+    // articles a crash left out of the index go in first
+    let caught = ingest.catch_up(&mut |_| {})?;
+    if caught > 0 {
+        eprintln!("indexed {caught} article(s) left over from an interrupted run");
+    }
+    let bad = std::sync::Mutex::new(Vec::<String>::new());
+    let drafts = reader.lines().enumerate().filter_map(|(i, line)| {
+        let line = line.ok()?;
+        if line.trim().is_empty() {
+            return None;
+        }
+        let parsed = serde_json::from_str::<ImportItem>(&line)
+            .map_err(|e| format!("not an article object ({e})"))
+            .and_then(ImportItem::into_draft);
+        match parsed {
+            Ok(d) => Some(d),
+            Err(e) => {
+                if let Ok(mut b) = bad.lock() {
+                    b.push(format!("line {}: {e}: skipped", i + 1));
+                }
+                None
+            }
+        }
+    });
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let start = Instant::now();
+    let mut progress = Progress::new("导入 (import)", total_hint);
+    let counts = ingest.run(&setup.classifier, &units, drafts, threads, &mut |c| {
+        progress.set(c.new + c.updated + c.unchanged);
+    })?;
+    progress.finish();
+    let bad = bad.into_inner().unwrap_or_default();
+    for b in &bad {
+        eprintln!("{b}");
+    }
+    let n = counts.new + counts.updated + counts.unchanged;
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "导入完成 (imported): {n} 篇 — 新增 {} · 更新 {} · 未变 {} · 跳过 {} 行; {:.0} 篇/秒; 库中共 {} 篇",
+        counts.new,
+        counts.updated,
+        counts.unchanged,
+        bad.len(),
+        n as f64 / secs.max(1e-9),
+        store.count()?
+    );
+    Ok(if bad.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+#[derive(clap::Args, Debug)]
+pub struct SearchArgs {
+    /// The query: words, "phrases", AND / OR / NOT / -word, (…), title: source: unit: kind: tag: topic: date:A..B
+    query: String,
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    from: Option<String>,
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    to: Option<String>,
+    #[arg(long)]
+    source: Vec<String>,
+    #[arg(long)]
+    unit: Vec<String>,
+    /// Unit kind (机关, 全国学会, 地方科协, 媒体, 其他).
+    #[arg(long)]
+    kind: Vec<String>,
+    #[arg(long)]
+    tag: Vec<String>,
+    #[arg(long)]
+    topic: Vec<String>,
+    #[arg(long, default_value = "relevance", value_parser = ["relevance", "newest"])]
+    sort: String,
+    #[arg(long, default_value_t = 20)]
+    limit: usize,
+    #[arg(long, default_value_t = 0)]
+    offset: usize,
+    /// Show every article instead of one per story.
+    #[arg(long)]
+    all: bool,
+    #[arg(long, conflicts_with = "csv")]
+    json: bool,
+    /// CSV in UTF-8 with a BOM (opens in Excel with Chinese intact).
+    #[arg(long)]
+    csv: bool,
+}
+
+fn parse_day(s: &Option<String>, flag: &str) -> anyhow::Result<Option<NaiveDate>> {
+    match s {
+        None => Ok(None),
+        Some(v) => NaiveDate::parse_from_str(v, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| UsageError(format!("--{flag} {v}: use YYYY-MM-DD")).into()),
+    }
+}
+
+/// Strips the `<b>` markup of a snippet and unescapes it, marking matches with 【】.
+fn plain_snippet(s: &str) -> String {
+    s.replace("<b>", "【")
+        .replace("</b>", "】")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+pub fn search(cli: &Cli, args: &SearchArgs) -> anyhow::Result<ExitCode> {
+    let dir = data_dir(cli)?;
+    let setup = context::classifier(cli, true)?;
+    let store = open_store(&dir)?;
+    let index = open_index(&dir, setup.classifier.analyzer().clone())?;
+    let req = SearchRequest {
+        query: args.query.clone(),
+        from: parse_day(&args.from, "from")?,
+        to: parse_day(&args.to, "to")?,
+        sources: args.source.clone(),
+        units: args.unit.clone(),
+        kinds: args.kind.clone(),
+        tags: args.tag.clone(),
+        topics: args.topic.clone(),
+        sort: Sort::parse(&args.sort).unwrap_or_default(),
+        limit: args.limit.clamp(1, 10_000),
+        offset: args.offset,
+        collapse: !args.all,
+    };
+    let results = index.search(&req).map_err(|e| match e {
+        yuqing_index::IndexError::Query(q) => anyhow::Error::from(UsageError(q.to_string())),
+        other => anyhow::anyhow!("{other}"),
+    })?;
+    let clusters: Vec<i64> = results.hits.iter().map(|h| h.cluster as i64).collect();
+    let sizes: std::collections::HashMap<i64, i64> =
+        store.cluster_sizes(&clusters)?.into_iter().collect();
+    let reposts = |c: u64| {
+        sizes
+            .get(&(c as i64))
+            .copied()
+            .unwrap_or(1)
+            .saturating_sub(1)
+    };
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let hits: Vec<serde_json::Value> = results
+            .hits
+            .iter()
+            .map(|h| {
+                serde_json::json!({
+                    "id": h.id, "url": h.url, "title": h.title, "published_at": h.published_at,
+                    "source": h.source, "unit": h.unit, "tags": h.tags, "topics": h.topics,
+                    "snippet": h.snippet, "score": h.score, "cluster": h.cluster,
+                    "reposts": reposts(h.cluster), "status": h.status,
+                })
+            })
+            .collect();
+        writeln!(
+            out,
+            "{}",
+            serde_json::json!({"total": results.total, "hits": hits})
+        )?;
+    } else if args.csv {
+        write!(out, "\u{feff}")?;
+        writeln!(
+            out,
+            "编号,标题,单位,来源,发布时间,典型标签,专题,转载数,状态,链接,摘要"
+        )?;
+        for h in &results.hits {
+            let tags: Vec<&str> = h
+                .tags
+                .iter()
+                .filter_map(|t| Tag::parse(t))
+                .map(|t| t.label())
+                .collect();
+            let row = [
+                h.id.to_string(),
+                h.title.clone(),
+                h.unit.clone(),
+                h.source.clone(),
+                h.published_at.clone().unwrap_or_default(),
+                tags.join("、"),
+                h.topics.join("、"),
+                reposts(h.cluster).to_string(),
+                h.status.clone(),
+                h.url.clone(),
+                plain_snippet(&h.snippet).replace(['【', '】'], ""),
+            ];
+            let line: Vec<String> = row.iter().map(|f| csv_field(f)).collect();
+            write!(out, "{}\r\n", line.join(","))?;
+        }
+    } else {
+        writeln!(
+            out,
+            "共 {} 篇 (total matches); 显示 {} 条{}",
+            results.total,
+            results.hits.len(),
+            if req.collapse {
+                "（同一报道合并）"
+            } else {
+                ""
+            }
+        )?;
+        for h in &results.hits {
+            let tags: Vec<&str> = h
+                .tags
+                .iter()
+                .filter_map(|t| Tag::parse(t))
+                .map(|t| t.label())
+                .collect();
+            let date = h
+                .published_at
+                .as_deref()
+                .map_or("          ", |d| &d[..10.min(d.len())]);
+            let r = reposts(h.cluster);
+            writeln!(
+                out,
+                "\n[{}] {}  {}{}{}",
+                h.id,
+                date,
+                h.title,
+                if tags.is_empty() {
+                    String::new()
+                } else {
+                    format!("  〔{}〕", tags.join("、"))
+                },
+                if r > 0 {
+                    format!("  转载 {r}")
+                } else {
+                    String::new()
+                }
+            )?;
+            writeln!(out, "    {} · {} · {}", h.unit, h.source, h.url)?;
+            writeln!(out, "    {}", plain_snippet(&h.snippet))?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ReindexArgs {}
+
+pub fn reindex(cli: &Cli, _args: &ReindexArgs) -> anyhow::Result<ExitCode> {
+    let dir = data_dir(cli)?;
+    let setup = context::classifier(cli, true)?;
+    let mut store = open_store(&dir)?;
+    let index_dir = dir.join(INDEX_DIR);
+    // a rebuild starts from an empty folder, so that a schema change cannot stop it
+    if index_dir.exists() {
+        std::fs::remove_dir_all(&index_dir)
+            .with_context(|| format!("cannot clear {}", index_dir.display()))?;
+    }
+    let index = open_index(&dir, setup.classifier.analyzer().clone())?;
+    store.mark_all_unindexed()?;
+    let total = store.count()? as u64;
+    let start = Instant::now();
+    let mut progress = Progress::new("重建索引 (reindex)", total);
+    let mut ingest = Ingest::new(&mut store, &index, 300_000_000)?;
+    ingest.batch = 5000;
+    let n = ingest.catch_up(&mut |done| progress.set(done))?;
+    progress.finish();
+    println!(
+        "索引重建完成 (reindexed): {n} 篇, {:.1} 秒",
+        start.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(clap::Args, Debug)]
+pub struct LabelArgs {
+    /// The article's id (as `yuqing search` shows it).
+    article: i64,
+    /// typical_person | typical_event | typical_case (or 典型人 / 典型事 / 典型案例).
+    #[arg(long)]
+    tag: String,
+    /// The tag does not apply (default: it does).
+    #[arg(long)]
+    remove: bool,
+    /// Who makes the correction (default: the login name).
+    #[arg(long)]
+    analyst: Option<String>,
+}
+
+pub fn label(cli: &Cli, args: &LabelArgs) -> anyhow::Result<ExitCode> {
+    let tag = Tag::parse(&args.tag).ok_or_else(|| {
+        UsageError(format!(
+            "unknown tag \"{}\": use typical_person, typical_event or typical_case",
+            args.tag
+        ))
+    })?;
+    let dir = data_dir(cli)?;
+    let mut store = open_store(&dir)?;
+    let analyst = args
+        .analyst
+        .clone()
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "analyst".into());
+    let label = match store.apply_label(args.article, tag.as_str(), !args.remove, &analyst) {
+        Ok(l) => l,
+        Err(yuqing_store::StoreError::NoArticle(id)) => {
+            return Err(UsageError(format!(
+                "no article with id {id}: find ids with `yuqing search`"
+            ))
+            .into());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let setup = context::classifier(cli, true)?;
+    let index = open_index(&dir, setup.classifier.analyzer().clone())?;
+    Ingest::new(&mut store, &index, 50_000_000)?.catch_up(&mut |_| {})?;
+    println!(
+        "已记录 (recorded): 文章 {} {} {}（{}，原{}）",
+        label.article_id,
+        if label.applies { "标为" } else { "去除" },
+        tag.label(),
+        label.analyst,
+        if label.was_tagged {
+            "有此标签"
+        } else {
+            "无此标签"
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Whether the store and the index agree: counts, nothing left unindexed, a sample of ids.
+pub fn agreement(dir: &Path, analyzer: yuqing_text::Analyzer) -> anyhow::Result<Vec<String>> {
+    let mut problems = Vec::new();
+    if !dir.join(yuqing_store::DB_FILE).exists() {
+        return Ok(problems);
+    }
+    let store = open_store(dir)?;
+    let index = open_index(dir, analyzer)?;
+    let stored = store.count()? as u64;
+    let indexed = index.count();
+    let pending = store.unindexed_count()?;
+    if stored != indexed || pending > 0 {
+        problems.push(format!(
+            "the store has {stored} articles, the search index {indexed} ({pending} not yet indexed): run `yuqing reindex`"
+        ));
+    }
+    let mut missing = 0;
+    for id in store.sample_ids(200)? {
+        if !index.contains(id as u64)? {
+            missing += 1;
+        }
+    }
+    if missing > 0 {
+        problems.push(format!("{missing} of 200 sampled articles are missing from the search index: run `yuqing reindex`"));
+    }
+    Ok(problems)
+}

@@ -1,0 +1,394 @@
+//! The pipeline: wires extraction, text analysis, classification, the store and the index.
+//!
+//! Stages are plain functions over values ([`analyze`] turns an item into a `NewArticle`);
+//! [`Ingest`] runs them with analysis on worker threads and one writer (this thread) owning the
+//! SQLite connection and the tantivy writer. The store commits first, the index after; the
+//! store remembers which articles the index has committed, and [`Ingest::catch_up`] indexes
+//! the rest — so a crash at any point loses nothing committed and a re-run duplicates nothing.
+
+use std::collections::HashMap;
+use std::sync::mpsc;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::Deserialize;
+use yuqing_classify::Classifier;
+use yuqing_index::{IndexDoc, SearchIndex, Writer};
+use yuqing_store::{Article, NewArticle, Outcome, Store, StoredTag};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    Store(#[from] yuqing_store::StoreError),
+    #[error(transparent)]
+    Index(#[from] yuqing_index::IndexError),
+}
+
+pub type Result<T> = std::result::Result<T, PipelineError>;
+
+/// What the pipeline knows of a unit: its kind, for the index and the reports.
+#[derive(Clone, Debug, Default)]
+pub struct Units {
+    kinds: HashMap<String, String>,
+}
+
+impl Units {
+    pub fn new(units: &[yuqing_model::Unit]) -> Units {
+        Units {
+            kinds: units
+                .iter()
+                .map(|u| (u.id.clone(), u.kind.label().to_string()))
+                .collect(),
+        }
+    }
+
+    pub fn kind(&self, unit: &str) -> String {
+        self.kinds.get(unit).cloned().unwrap_or_default()
+    }
+}
+
+/// One line of an import file: an already-extracted article.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ImportItem {
+    pub url: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default, alias = "body")]
+    pub text: String,
+    #[serde(default)]
+    pub published_at: Option<String>,
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub unit: Option<String>,
+    #[serde(default)]
+    pub author: Option<String>,
+    #[serde(default)]
+    pub origin: Option<String>,
+    #[serde(default)]
+    pub fetched_at: Option<String>,
+}
+
+/// A draft from extraction or import, before analysis.
+#[derive(Clone, Debug)]
+pub struct Draft {
+    pub url: String,
+    pub title: String,
+    pub body: String,
+    pub published_at: Option<DateTime<FixedOffset>>,
+    pub fetched_at: DateTime<Utc>,
+    pub source: String,
+    pub unit: String,
+    pub kind: String,
+    pub author: Option<String>,
+    pub origin: Option<String>,
+    pub site_name: Option<String>,
+    pub raw: Option<Vec<u8>>,
+}
+
+impl ImportItem {
+    /// Checks the item and makes a draft; the error says what is wrong with the line.
+    pub fn into_draft(self) -> std::result::Result<Draft, String> {
+        let url = yuqing_extract::canonicalize(&self.url)
+            .ok_or_else(|| format!("url \"{}\" is not an absolute http(s) address", self.url))?;
+        if self.title.trim().is_empty() && self.text.trim().is_empty() {
+            return Err("neither title nor text".into());
+        }
+        let published_at = match self
+            .published_at
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => None,
+            Some(s) => Some(
+                yuqing_extract::dates::parse_date(s, None)
+                    .ok_or_else(|| format!("published_at \"{s}\" is not a date"))?,
+            ),
+        };
+        let fetched_at = self
+            .fetched_at
+            .as_deref()
+            .and_then(|s| yuqing_extract::dates::parse_date(s, None))
+            .map_or_else(Utc::now, |d| d.with_timezone(&Utc));
+        Ok(Draft {
+            url,
+            title: self.title.trim().to_string(),
+            body: self.text,
+            published_at,
+            fetched_at,
+            source: self.source.unwrap_or_else(|| "import".into()),
+            unit: self.unit.unwrap_or_default(),
+            kind: "import".into(),
+            author: self.author,
+            origin: self.origin,
+            site_name: None,
+            raw: None,
+        })
+    }
+}
+
+/// Keywords kept per article.
+pub const KEYWORDS: usize = 10;
+
+/// An analysed article with its search tokens.
+pub struct Analyzed {
+    pub article: NewArticle,
+    pub title_tokens: Vec<tantivy_token::Token>,
+    pub body_tokens: Vec<tantivy_token::Token>,
+}
+
+mod tantivy_token {
+    pub use yuqing_text::Token;
+}
+
+/// The analysis stage: tags with evidence, topics, keywords, the story fingerprint, and the
+/// search tokens (made once, for topics and the index).
+pub fn analyze(classifier: &Classifier, units: &Units, d: Draft) -> Analyzed {
+    let analysis = classifier.analyze(&d.title, &d.body);
+    let tk = classifier.analyzer().tokenizer();
+    let title_tokens = tk.tokens(&d.title);
+    let body_tokens = tk.tokens(&d.body);
+    let set: std::collections::HashSet<&str> = title_tokens
+        .iter()
+        .chain(&body_tokens)
+        .map(|t| t.text.as_str())
+        .collect();
+    let c = classifier.classify_analysis(&analysis, &d.title, &d.body, KEYWORDS, Some(&set));
+    let fingerprint =
+        classifier
+            .analyzer()
+            .fingerprint_words(&d.title, &d.body, &analysis.body_words);
+    let article = NewArticle {
+        canonical_url: d.url.clone(),
+        url: d.url,
+        unit_kind: units.kind(&d.unit),
+        source: d.source,
+        unit: d.unit,
+        kind: d.kind,
+        title: d.title,
+        published_at: d.published_at,
+        fetched_at: d.fetched_at,
+        author: d.author,
+        origin: d.origin,
+        site_name: d.site_name,
+        body: d.body,
+        fingerprint,
+        keywords: c.keywords,
+        tags: c
+            .tags
+            .into_iter()
+            .map(|t| StoredTag {
+                tag: t.tag.as_str().to_string(),
+                score: t.score,
+                evidence: serde_json::to_value(&t.evidence).unwrap_or_default(),
+            })
+            .collect(),
+        topics: c.topics,
+        raw: d.raw,
+    };
+    Analyzed {
+        article,
+        title_tokens,
+        body_tokens,
+    }
+}
+
+/// The index's view of a stored article.
+pub fn index_doc(a: &Article) -> IndexDoc {
+    IndexDoc {
+        id: a.id as u64,
+        cluster: a.cluster as u64,
+        url: a.url.clone(),
+        title: a.title.clone(),
+        body: a.body.clone(),
+        source: a.source.clone(),
+        unit: a.unit.clone(),
+        kind: a.unit_kind.clone(),
+        tags: a.tags.iter().map(|t| t.tag.clone()).collect(),
+        topics: a.topics.clone(),
+        status: a.status.clone(),
+        published: a
+            .published_at
+            .as_deref()
+            .and_then(|p| DateTime::parse_from_rfc3339(p).ok()),
+        title_tokens: None,
+        body_tokens: None,
+    }
+}
+
+/// The index's view of an article just written.
+fn new_index_doc(x: &Analyzed, id: i64, cluster: i64, outcome: Outcome) -> IndexDoc {
+    let a = &x.article;
+    IndexDoc {
+        id: id as u64,
+        cluster: cluster as u64,
+        url: a.url.clone(),
+        title: a.title.clone(),
+        body: a.body.clone(),
+        source: a.source.clone(),
+        unit: a.unit.clone(),
+        kind: a.unit_kind.clone(),
+        tags: a.tags.iter().map(|t| t.tag.clone()).collect(),
+        topics: a.topics.clone(),
+        status: if outcome == Outcome::Updated {
+            "edited".into()
+        } else {
+            "live".into()
+        },
+        published: a.published_at,
+        title_tokens: Some(x.title_tokens.clone()),
+        body_tokens: Some(x.body_tokens.clone()),
+    }
+}
+
+/// Counts of one ingest run.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    pub new: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub failed: usize,
+}
+
+/// Store and index together, with the writer.
+pub struct Ingest<'a> {
+    pub store: &'a mut Store,
+    pub index: &'a SearchIndex,
+    writer: Writer,
+    /// Articles per transaction and index commit.
+    pub batch: usize,
+}
+
+impl<'a> Ingest<'a> {
+    pub fn new(
+        store: &'a mut Store,
+        index: &'a SearchIndex,
+        heap_bytes: usize,
+    ) -> Result<Ingest<'a>> {
+        let writer = index.writer(heap_bytes)?;
+        Ok(Ingest {
+            store,
+            index,
+            writer,
+            batch: 2000,
+        })
+    }
+
+    /// Indexes every stored article the index has not committed (after a crash, a deletion,
+    /// a label). Returns how many.
+    pub fn catch_up(&mut self, progress: &mut dyn FnMut(usize)) -> Result<usize> {
+        let mut done = 0;
+        loop {
+            let batch = self.store.unindexed(self.batch)?;
+            if batch.is_empty() {
+                break;
+            }
+            for a in &batch {
+                self.writer.upsert(&index_doc(a))?;
+            }
+            self.writer.commit()?;
+            let ids: Vec<i64> = batch.iter().map(|a| a.id).collect();
+            self.store.mark_indexed(&ids)?;
+            done += ids.len();
+            progress(done);
+        }
+        self.index.reload()?;
+        Ok(done)
+    }
+
+    /// Writes analysed articles: a store transaction per batch, then the index commit, then the
+    /// store's note that the index has them.
+    pub fn write_batch(&mut self, batch: &[Analyzed], counts: &mut Counts) -> Result<()> {
+        let results = self.store.transaction(|tx| {
+            batch
+                .iter()
+                .map(|a| tx.upsert(&a.article))
+                .collect::<yuqing_store::Result<Vec<_>>>()
+        })?;
+        let mut indexed = Vec::new();
+        for (a, r) in batch.iter().zip(&results) {
+            match r.outcome {
+                Outcome::New => counts.new += 1,
+                Outcome::Updated => counts.updated += 1,
+                Outcome::Unchanged => {
+                    counts.unchanged += 1;
+                    continue;
+                }
+            }
+            self.writer
+                .upsert(&new_index_doc(a, r.id, r.cluster, r.outcome))?;
+            indexed.push(r.id);
+        }
+        if !indexed.is_empty() {
+            self.writer.commit()?;
+            self.store.mark_indexed(&indexed)?;
+        }
+        // anything else the index has not committed (an earlier crash, a label) goes in too
+        self.catch_up(&mut |_| {})?;
+        Ok(())
+    }
+
+    /// Analyses drafts on `threads` worker threads and writes them in batches. `progress` is
+    /// called with the counts after each batch.
+    pub fn run(
+        &mut self,
+        classifier: &Classifier,
+        units: &Units,
+        drafts: impl Iterator<Item = Draft> + Send,
+        threads: usize,
+        progress: &mut dyn FnMut(&Counts),
+    ) -> Result<Counts> {
+        let mut counts = Counts::default();
+        let threads = threads.max(1);
+        let batch_size = self.batch;
+        std::thread::scope(|scope| -> Result<()> {
+            let (draft_tx, draft_rx) = mpsc::sync_channel::<(usize, Draft)>(threads * 64);
+            let draft_rx = std::sync::Arc::new(std::sync::Mutex::new(draft_rx));
+            let (done_tx, done_rx) = mpsc::sync_channel::<(usize, Analyzed)>(threads * 64);
+            for _ in 0..threads {
+                let rx = draft_rx.clone();
+                let tx = done_tx.clone();
+                scope.spawn(move || {
+                    loop {
+                        let next = rx.lock().map(|r| r.recv());
+                        let Ok(Ok((seq, d))) = next else { break };
+                        if tx.send((seq, analyze(classifier, units, d))).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            drop(done_tx);
+            scope.spawn(move || {
+                for (seq, d) in drafts.enumerate() {
+                    if draft_tx.send((seq, d)).is_err() {
+                        break;
+                    }
+                }
+            });
+            // keep input order within the store so that "first published" ties break stably
+            let mut pending: std::collections::BTreeMap<usize, Analyzed> = Default::default();
+            let mut next = 0;
+            let mut batch = Vec::with_capacity(batch_size);
+            for (seq, a) in done_rx {
+                pending.insert(seq, a);
+                while let Some(a) = pending.remove(&next) {
+                    batch.push(a);
+                    next += 1;
+                }
+                if batch.len() >= batch_size {
+                    self.write_batch(&batch, &mut counts)?;
+                    batch.clear();
+                    progress(&counts);
+                }
+            }
+            batch.extend(pending.into_values());
+            if !batch.is_empty() {
+                self.write_batch(&batch, &mut counts)?;
+                progress(&counts);
+            }
+            Ok(())
+        })?;
+        Ok(counts)
+    }
+}

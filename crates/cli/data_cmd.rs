@@ -401,6 +401,12 @@ pub fn agreement(dir: &Path, analyzer: yuqing_text::Analyzer) -> anyhow::Result<
         return Ok(problems);
     }
     let store = open_store(dir)?;
+    let integrity = store.integrity_check()?;
+    if integrity != "ok" {
+        problems.push(format!(
+            "the database failed its integrity check ({integrity}): restore it from a backup"
+        ));
+    }
     let index = open_index(dir, analyzer)?;
     let stored = store.count()? as u64;
     let indexed = index.count();

@@ -77,6 +77,10 @@ impl JiebaTokenizer {
             }
             out.push(token(word, from, to, position));
         }
+        // in text order: snippets and postings expect offsets and positions not to go back
+        out.sort_by(|a, b| {
+            (a.offset_from, a.position, a.offset_to).cmp(&(b.offset_from, b.position, b.offset_to))
+        });
         out
     }
 }
@@ -194,6 +198,16 @@ mod tests {
             !w.iter()
                 .any(|x| *x == "，" || *x == "的" || *x == "我们" || x.trim().is_empty()),
             "{w:?}"
+        );
+    }
+
+    #[test]
+    fn tokens_come_in_text_order() {
+        let tk = analyzer().tokenizer();
+        let t = tk.tokens("中国科学技术协会在北京召开全国学会工作会议，中国科协主席出席。");
+        assert!(
+            t.windows(2)
+                .all(|w| w[0].offset_from <= w[1].offset_from && w[0].position <= w[1].position)
         );
     }
 

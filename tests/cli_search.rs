@@ -1,0 +1,278 @@
+//! `yuqing import`, `search`, `label`, `reindex` and `check` on articles the team writes, and
+//! crash safety: `yuqing import` killed with SIGKILL at several points, then run again.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn yuqing(data: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_yuqing"))
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("run yuqing");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn temp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("yuqing-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+const WHO: &[&str] = &[
+    "省科协",
+    "市科协",
+    "中国化学会",
+    "北京市科协",
+    "科技日报记者",
+    "农业科学院",
+    "县医院",
+    "青年科学家",
+    "地质勘查院",
+    "中华医学会",
+    "科普中国",
+    "全国学会",
+];
+const DID: &[&str] = &[
+    "举办", "召开", "发布", "组织", "开展", "参加", "启动", "总结", "推广", "表彰",
+];
+const WHAT: &[&str] = &[
+    "科普讲座",
+    "学术年会",
+    "青少年科技创新大赛",
+    "抗旱小麦新品种",
+    "冰川科考",
+    "典型案例汇编",
+    "志愿服务活动",
+    "学会改革试点",
+    "人才培养计划",
+    "成果转化项目",
+    "实验室开放日",
+    "科学家精神报告会",
+];
+const WHERE: &[&str] = &[
+    "在北京",
+    "在上海",
+    "在杭州",
+    "在成都",
+    "在西安",
+    "在拉萨",
+    "在广州",
+    "在武汉",
+];
+
+/// `n` articles as import lines; every 5th repeats the previous body under a new URL.
+fn articles(n: usize) -> String {
+    let mut out = String::new();
+    for i in 0..n {
+        let base = if i % 5 == 4 { i - 1 } else { i };
+        let mut x = base as u64 * 2654435761 + 12345;
+        let mut next = |m: usize| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % m as u64) as usize
+        };
+        let body: String = (0..12)
+            .map(|_| {
+                format!(
+                    "{}{}{}{}。",
+                    WHO[next(WHO.len())],
+                    WHERE[next(WHERE.len())],
+                    DID[next(DID.len())],
+                    WHAT[next(WHAT.len())]
+                )
+            })
+            .collect();
+        let body = format!("第{base}号稿件。{body}");
+        let day = 1 + (i % 28);
+        let unit = ["cast", "bast", "ccdi"][i % 3];
+        out.push_str(
+            &serde_json::json!({
+                "url": format!("https://site{}.example.cn/a/{i}.html?utm_source=x", i % 3),
+                "title": format!("{}{}（{base}）", WHO[base % WHO.len()], WHAT[base % WHAT.len()]),
+                "text": body,
+                "published_at": format!("2025-04-{day:02}T09:30:00+08:00"),
+                "source": format!("src-{}", i % 3),
+                "unit": unit,
+            })
+            .to_string(),
+        );
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn import_search_label_reindex() {
+    let dir = temp("search");
+    let file = dir.join("in.jsonl");
+    let mut lines = articles(40);
+    lines.push_str("not json\n{\"url\":\"ftp://x\",\"title\":\"t\",\"text\":\"b\"}\n");
+    std::fs::write(&file, lines).unwrap();
+    let data = dir.join("data");
+    let (code, out, err) = yuqing(&data, &["import", file.to_str().unwrap()]);
+    assert_eq!(code, 1, "two bad lines make the run partial: {out}{err}");
+    assert!(err.contains("line 41: not an article object"), "{err}");
+    assert!(
+        err.contains("line 42: url \"ftp://x\" is not an absolute http(s) address"),
+        "{err}"
+    );
+    assert!(out.contains("新增 40"), "{out}");
+
+    // a second import changes nothing
+    let (_, out, _) = yuqing(&data, &["import", file.to_str().unwrap()]);
+    assert!(out.contains("新增 0 · 更新 0 · 未变 40"), "{out}");
+
+    let (code, out, _) = yuqing(
+        &data,
+        &["search", "科协", "--json", "--all", "--limit", "100"],
+    );
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let total = v["total"].as_u64().unwrap();
+    assert!(total > 0);
+    let hit = &v["hits"][0];
+    for key in [
+        "id",
+        "url",
+        "title",
+        "published_at",
+        "source",
+        "unit",
+        "tags",
+        "snippet",
+        "score",
+    ] {
+        assert!(hit.get(key).is_some(), "{key} missing: {hit}");
+    }
+    assert!(hit["snippet"].as_str().unwrap().contains("<b>"), "{hit}");
+
+    // collapsing: reposts are folded into one hit per story
+    let (_, out, _) = yuqing(&data, &["search", "\"第3号稿件\"", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["total"], 2, "{v}");
+    assert_eq!(v["hits"].as_array().unwrap().len(), 1);
+    assert_eq!(v["hits"][0]["reposts"], 1);
+
+    // filters and CSV with a BOM
+    let (_, out, _) = yuqing(
+        &data,
+        &[
+            "search",
+            "",
+            "--unit",
+            "ccdi",
+            "--from",
+            "2025-04-01",
+            "--to",
+            "2025-04-10",
+            "--csv",
+            "--limit",
+            "100",
+        ],
+    );
+    assert!(out.starts_with('\u{feff}'), "CSV starts with a BOM");
+    let rows: Vec<&str> = out.trim_end().split("\r\n").collect();
+    assert!(rows[0].contains("标题,单位"), "{}", rows[0]);
+    assert!(
+        rows.len() > 1 && rows.iter().skip(1).all(|r| r.contains(",ccdi,")),
+        "{out}"
+    );
+
+    let (code, _, err) = yuqing(&data, &["search", "科协 AND"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("invalid query: expression ends where a word was expected at column 7"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1);
+
+    // an analyst's correction shows in search at once
+    let id = v["hits"][0]["id"].as_u64().unwrap().to_string();
+    let (code, out, _) = yuqing(
+        &data,
+        &["label", &id, "--tag", "典型人", "--analyst", "王编辑"],
+    );
+    assert_eq!(code, 0, "{out}");
+    let (_, out, _) = yuqing(
+        &data,
+        &[
+            "search",
+            "\"第3号稿件\"",
+            "--tag",
+            "typical_person",
+            "--json",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["total"], 1, "{v}");
+    let (code, _, err) = yuqing(&data, &["label", "99999", "--tag", "typical_case"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no article with id 99999"), "{err}");
+
+    let (code, out, _) = yuqing(&data, &["reindex"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("40 篇"), "{out}");
+    let (code, out, _) = yuqing(&data, &["check"]);
+    assert_eq!(code, 0, "{out}");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn killed_imports_lose_nothing_and_duplicate_nothing() {
+    let dir = temp("crash");
+    let file = dir.join("in.jsonl");
+    let n = 1500;
+    std::fs::write(&file, articles(n)).unwrap();
+    let data = dir.join("data");
+    // kill at a few points: early, while writing, later
+    for delay_ms in [300u64, 900, 1600] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_yuqing"))
+            .arg("--data")
+            .arg(&data)
+            .args(["import", file.to_str().unwrap()])
+            .current_dir(root())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+    }
+    let (code, out, err) = yuqing(&data, &["import", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    // every article exactly once
+    let conn = rusqlite_free_count(&data);
+    assert_eq!(conn, n, "articles in the store");
+    let (code, out, _) = yuqing(&data, &["check"]);
+    assert_eq!(code, 0, "store and index agree, integrity ok: {out}");
+    let (_, out, _) = yuqing(&data, &["search", "", "--all", "--json", "--limit", "1"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v["total"].as_u64().unwrap() as usize,
+        n,
+        "the index holds each article once"
+    );
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// Counts articles through the CLI's JSON (the test does not open SQLite itself).
+fn rusqlite_free_count(data: &Path) -> usize {
+    let (_, out, _) = yuqing(data, &["search", "", "--all", "--json", "--limit", "1"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    v["total"].as_u64().unwrap() as usize
+}

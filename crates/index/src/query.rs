@@ -16,7 +16,7 @@ use tantivy::query::{
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use yuqing_model::{Atom, Expr, Tag};
-use yuqing_text::{Analyzer, is_noise, normalize};
+use yuqing_text::{Analyzer, is_noise};
 
 use crate::{Fields, SearchRequest, china};
 
@@ -40,13 +40,11 @@ fn err(message: impl Into<String>) -> QueryError {
 
 /// Tokens of query text as (character offset, token), segmented like the index.
 fn tokens(analyzer: &Analyzer, text: &str) -> Vec<(usize, String)> {
-    let n = normalize(text);
     analyzer
-        .jieba()
-        .cut(&n.text, true)
+        .tag(text)
         .into_iter()
-        .map(|t| (t.start, t.word.to_lowercase()))
-        .filter(|(_, w)| !w.trim().is_empty() && !is_noise(w) && !analyzer.is_stop_word(w))
+        .filter(|w| !is_noise(&w.text) && !analyzer.is_stop_word(&w.text))
+        .map(|w| (text[..w.start].chars().count(), w.text))
         .collect()
 }
 

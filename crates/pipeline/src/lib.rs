@@ -145,9 +145,9 @@ mod tantivy_token {
 /// search tokens (made once, for topics and the index).
 pub fn analyze(classifier: &Classifier, units: &Units, d: Draft) -> Analyzed {
     let analysis = classifier.analyze(&d.title, &d.body);
-    let tk = classifier.analyzer().tokenizer();
-    let title_tokens = tk.tokens(&d.title);
-    let body_tokens = tk.tokens(&d.body);
+    let an = classifier.analyzer();
+    let title_tokens = an.search_tokens(&d.title, &analysis.title_words);
+    let body_tokens = an.search_tokens(&d.body, &analysis.body_words);
     let set: std::collections::HashSet<&str> = title_tokens
         .iter()
         .chain(&body_tokens)
@@ -255,8 +255,12 @@ pub struct Ingest<'a> {
     pub store: &'a mut Store,
     pub index: &'a SearchIndex,
     writer: Writer,
-    /// Articles per transaction and index commit.
+    /// Articles per store transaction.
     pub batch: usize,
+    /// Articles between index commits.
+    pub commit_every: usize,
+    /// Ids added to the index since its last commit.
+    uncommitted: Vec<i64>,
 }
 
 impl<'a> Ingest<'a> {
@@ -271,6 +275,8 @@ impl<'a> Ingest<'a> {
             index,
             writer,
             batch: 2000,
+            commit_every: 20_000,
+            uncommitted: Vec::new(),
         })
     }
 
@@ -296,8 +302,9 @@ impl<'a> Ingest<'a> {
         Ok(done)
     }
 
-    /// Writes analysed articles: a store transaction per batch, then the index commit, then the
-    /// store's note that the index has them.
+    /// Writes analysed articles: a store transaction per batch, index additions, and an index
+    /// commit (followed by the store's note that the index has them) every
+    /// [`Ingest::commit_every`] articles.
     pub fn write_batch(&mut self, batch: &[Analyzed], counts: &mut Counts) -> Result<()> {
         let results = self.store.transaction(|tx| {
             batch
@@ -305,7 +312,6 @@ impl<'a> Ingest<'a> {
                 .map(|a| tx.upsert(&a.article))
                 .collect::<yuqing_store::Result<Vec<_>>>()
         })?;
-        let mut indexed = Vec::new();
         for (a, r) in batch.iter().zip(&results) {
             match r.outcome {
                 Outcome::New => counts.new += 1,
@@ -317,14 +323,21 @@ impl<'a> Ingest<'a> {
             }
             self.writer
                 .upsert(&new_index_doc(a, r.id, r.cluster, r.outcome))?;
-            indexed.push(r.id);
+            self.uncommitted.push(r.id);
         }
-        if !indexed.is_empty() {
+        if self.uncommitted.len() >= self.commit_every {
+            self.commit()?;
+        }
+        Ok(())
+    }
+
+    /// Commits the index and records in the store what it now holds.
+    pub fn commit(&mut self) -> Result<()> {
+        if !self.uncommitted.is_empty() {
             self.writer.commit()?;
-            self.store.mark_indexed(&indexed)?;
+            self.store.mark_indexed(&self.uncommitted)?;
+            self.uncommitted.clear();
         }
-        // anything else the index has not committed (an earlier crash, a label) goes in too
-        self.catch_up(&mut |_| {})?;
         Ok(())
     }
 
@@ -342,9 +355,10 @@ impl<'a> Ingest<'a> {
         let threads = threads.max(1);
         let batch_size = self.batch;
         std::thread::scope(|scope| -> Result<()> {
-            let (draft_tx, draft_rx) = mpsc::sync_channel::<(usize, Draft)>(threads * 64);
+            // deep queues let analysis go on while the writer commits
+            let (draft_tx, draft_rx) = mpsc::sync_channel::<(usize, Draft)>(batch_size);
             let draft_rx = std::sync::Arc::new(std::sync::Mutex::new(draft_rx));
-            let (done_tx, done_rx) = mpsc::sync_channel::<(usize, Analyzed)>(threads * 64);
+            let (done_tx, done_rx) = mpsc::sync_channel::<(usize, Analyzed)>(batch_size * 2);
             for _ in 0..threads {
                 let rx = draft_rx.clone();
                 let tx = done_tx.clone();
@@ -385,8 +399,11 @@ impl<'a> Ingest<'a> {
             batch.extend(pending.into_values());
             if !batch.is_empty() {
                 self.write_batch(&batch, &mut counts)?;
-                progress(&counts);
             }
+            self.commit()?;
+            // anything else the index has not committed (an earlier crash, a label) goes in too
+            self.catch_up(&mut |_| {})?;
+            progress(&counts);
             Ok(())
         })?;
         Ok(counts)

@@ -10,7 +10,7 @@
 
 use tantivy_tokenizer_api::{Token, TokenStream, Tokenizer};
 
-use crate::{Analyzer, is_noise, normalize};
+use crate::{Analyzer, is_noise};
 
 /// A tantivy tokenizer over the shared [`Analyzer`].
 #[derive(Clone, Debug)]
@@ -25,57 +25,79 @@ impl JiebaTokenizer {
 
     /// The tokens of `text`, as the index sees them.
     pub fn tokens(&self, text: &str) -> Vec<Token> {
-        let n = normalize(text);
-        let mut out = Vec::new();
-        // char offsets of normalised byte offsets, for positions
-        let mut char_at = vec![0usize; n.text.len() + 1];
+        self.analyzer.search_tokens(text, &self.analyzer.tag(text))
+    }
+}
+
+impl Analyzer {
+    /// Search tokens from the words [`Analyzer::tag`] made of `text` (the pipeline reuses the
+    /// classifier's words instead of segmenting again): each word, the dictionary words inside
+    /// it (two and three characters, as jieba's search mode, and longer ones), and its aliases.
+    pub fn search_tokens(&self, text: &str, words: &[crate::Word]) -> Vec<Token> {
+        // character index of every byte offset, for positions
+        let mut char_at = vec![0usize; text.len() + 1];
         let mut c = 0;
-        for (i, ch) in n.text.char_indices() {
+        for (i, ch) in text.char_indices() {
             for slot in &mut char_at[i..i + ch.len_utf8()] {
                 *slot = c;
             }
             c += 1;
         }
-        char_at[n.text.len()] = c;
-        for t in self.analyzer.jieba().cut_for_search(&n.text, true) {
-            let word = if t.word.chars().any(char::is_uppercase) {
-                t.word.to_lowercase()
-            } else {
-                t.word.to_string()
-            };
-            if word.trim().is_empty() || is_noise(&word) || self.analyzer.is_stop_word(&word) {
+        char_at[text.len()] = c;
+        let mut out = Vec::new();
+        for w in words {
+            let word = w.text.as_str();
+            if is_noise(word) {
                 continue;
             }
-            let (from, to) = n.original_range(t.byte_start, t.byte_end);
-            let position = char_at[t.byte_start];
-            // search mode offers the 2- and 3-character words inside a long word; the longer
-            // dictionary words inside it (八项规定 in 中央八项规定) are added here
-            let chars: Vec<(usize, char)> = t.word.char_indices().collect();
-            if chars.len() > 4 {
-                for len in 4..chars.len() {
-                    for start in 0..=chars.len() - len {
-                        let from_b = chars[start].0;
-                        let to_b = chars.get(start + len).map_or(t.word.len(), |c| c.0);
-                        let sub = &t.word[from_b..to_b];
-                        if self.analyzer.jieba().has_word(sub) {
-                            let (f, e) =
-                                n.original_range(t.byte_start + from_b, t.byte_start + to_b);
-                            out.push(token(
-                                sub.to_lowercase(),
-                                f,
-                                e,
-                                char_at[t.byte_start + from_b],
-                            ));
+            let keep = !self.is_stop_word(word);
+            let n = word.chars().count();
+            if n > 2 {
+                // original byte range of each character of the word (zero-width ones skipped)
+                let orig: Vec<(usize, usize)> = text[w.start..w.end]
+                    .char_indices()
+                    .filter(|(_, ch)| {
+                        !matches!(
+                            ch,
+                            '\u{200b}'
+                                | '\u{200c}'
+                                | '\u{200d}'
+                                | '\u{2060}'
+                                | '\u{feff}'
+                                | '\u{00ad}'
+                        )
+                    })
+                    .map(|(i, ch)| (w.start + i, w.start + i + ch.len_utf8()))
+                    .collect();
+                let chars: Vec<(usize, char)> = word.char_indices().collect();
+                if orig.len() == chars.len() {
+                    for len in 2..n {
+                        // jieba's search mode: 2-grams of words over 2, 3-grams of words over 3
+                        if len == 3 && n <= 3 {
+                            continue;
+                        }
+                        for start in 0..=n - len {
+                            let from_b = chars[start].0;
+                            let to_b = chars.get(start + len).map_or(word.len(), |c| c.0);
+                            let sub = &word[from_b..to_b];
+                            if self.jieba().has_word(sub) && !self.is_stop_word(sub) {
+                                let (f, e) = (orig[start].0, orig[start + len - 1].1);
+                                out.push(token(sub.to_string(), f, e, char_at[f]));
+                            }
                         }
                     }
                 }
             }
-            if let Some(aliases) = self.analyzer.aliases_of(&word) {
+            if !keep {
+                continue;
+            }
+            let position = char_at[w.start];
+            if let Some(aliases) = self.aliases_of(word) {
                 for alias in aliases {
-                    out.push(token(alias.to_lowercase(), from, to, position));
+                    out.push(token(alias.to_lowercase(), w.start, w.end, position));
                 }
             }
-            out.push(token(word, from, to, position));
+            out.push(token(word.to_string(), w.start, w.end, position));
         }
         // in text order: snippets and postings expect offsets and positions not to go back
         out.sort_by(|a, b| {
@@ -135,6 +157,7 @@ impl TokenStream for JiebaTokenStream {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::normalize;
     use crate::tests::analyzer;
 
     fn texts(tokens: &[Token]) -> Vec<&str> {

@@ -223,6 +223,21 @@ fn import_search_label_reindex() {
     assert_eq!(code, 2);
     assert!(err.contains("no article with id 99999"), "{err}");
 
+    // corrections feed training
+    let model = dir.join("model.json");
+    let (code, out, err) = yuqing(&data, &["train", "--output", model.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("on 1 items"), "{out}");
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
+    assert!(
+        m["trained_on"]
+            .as_str()
+            .unwrap()
+            .contains("1 labelled articles"),
+        "{m}"
+    );
+
     let (code, out, _) = yuqing(&data, &["reindex"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("40 篇"), "{out}");

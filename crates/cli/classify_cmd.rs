@@ -375,8 +375,8 @@ pub fn eval_classify(cli: &Cli, args: &EvalArgs) -> anyhow::Result<ExitCode> {
 
 #[derive(clap::Args, Debug)]
 pub struct TrainArgs {
-    /// Gold JSON Lines files (`{"id","title","text","labels":[...]}`).
-    #[arg(required = true)]
+    /// Gold JSON Lines files (`{"id","title","text","labels":[...]}`); the corrections
+    /// recorded with `yuqing label` in the data directory are added to them.
     gold: Vec<PathBuf>,
     /// Where to write the model; default: `[classify].model`, else `<dictionaries>/typical.model.json`.
     #[arg(long)]
@@ -396,6 +396,37 @@ pub fn train_cmd(cli: &Cli, args: &TrainArgs) -> anyhow::Result<ExitCode> {
             });
         }
         sources.push(file_tag(path));
+    }
+    // analysts' corrections recorded by `yuqing label`: each labelled article, with its tags as
+    // corrected, is one more example
+    let dir = crate::data_cmd::data_dir(cli)?;
+    if dir.join(yuqing_store::DB_FILE).exists() {
+        let store = crate::data_cmd::open_store(&dir)?;
+        let mut ids: Vec<i64> = store.labels()?.into_iter().map(|l| l.article_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        for id in &ids {
+            if let Some(a) = store.get(*id)? {
+                let labels = Tag::ALL.map(|t| a.tags.iter().any(|x| x.tag == t.as_str()));
+                examples.push(Example {
+                    features: setup.classifier.features(&a.title, &a.body),
+                    labels,
+                });
+            }
+        }
+        if !ids.is_empty() {
+            sources.push(format!(
+                "{} labelled articles in {}",
+                ids.len(),
+                dir.display()
+            ));
+        }
+    }
+    if examples.is_empty() {
+        return Err(UsageError(
+            "nothing to train on: give gold JSON Lines files, or record corrections with `yuqing label`".into(),
+        )
+        .into());
     }
     let model = train(
         &examples,

@@ -33,12 +33,7 @@ impl TagModel {
     }
 
     pub fn score(&self, features: &[(String, f64)]) -> f64 {
-        let z = self.bias
-            + features
-                .iter()
-                .map(|(k, v)| self.weights.get(k).copied().unwrap_or(0.0) * v)
-                .sum::<f64>();
-        sigmoid(z)
+        linear(self.bias, |k| self.weights.get(k).copied(), features)
     }
 }
 
@@ -58,13 +53,18 @@ impl Compiled {
     }
 
     pub fn score(&self, features: &[(String, f64)]) -> f64 {
-        let z = self.bias
-            + features
-                .iter()
-                .map(|(k, v)| self.weights.get(k).copied().unwrap_or(0.0) * v)
-                .sum::<f64>();
-        sigmoid(z)
+        linear(self.bias, |k| self.weights.get(k).copied(), features)
     }
+}
+
+/// The logistic of bias + Σ weight × value.
+fn linear(bias: f64, weight: impl Fn(&str) -> Option<f64>, features: &[(String, f64)]) -> f64 {
+    sigmoid(
+        bias + features
+            .iter()
+            .map(|(k, v)| weight(k).unwrap_or(0.0) * v)
+            .sum::<f64>(),
+    )
 }
 
 pub fn sigmoid(z: f64) -> f64 {

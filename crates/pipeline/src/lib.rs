@@ -216,28 +216,29 @@ pub fn index_doc(a: &Article) -> IndexDoc {
     }
 }
 
-/// The index's view of an article just written.
-fn new_index_doc(x: &Analyzed, id: i64, cluster: i64, outcome: Outcome) -> IndexDoc {
-    let a = &x.article;
+/// The index's view of an article just written; title, text and tokens are moved out of it
+/// (the store has them already).
+fn new_index_doc(x: &mut Analyzed, id: i64, cluster: i64, outcome: Outcome) -> IndexDoc {
+    let a = &mut x.article;
     IndexDoc {
         id: id as u64,
         cluster: cluster as u64,
-        url: a.url.clone(),
-        title: a.title.clone(),
-        body: a.body.clone(),
+        url: std::mem::take(&mut a.url),
+        title: std::mem::take(&mut a.title),
+        body: std::mem::take(&mut a.body),
         source: a.source.clone(),
         unit: a.unit.clone(),
         kind: a.unit_kind.clone(),
         tags: a.tags.iter().map(|t| t.tag.clone()).collect(),
-        topics: a.topics.clone(),
+        topics: std::mem::take(&mut a.topics),
         status: if outcome == Outcome::Updated {
             "edited".into()
         } else {
             "live".into()
         },
         published: a.published_at,
-        title_tokens: Some(x.title_tokens.clone()),
-        body_tokens: Some(x.body_tokens.clone()),
+        title_tokens: Some(std::mem::take(&mut x.title_tokens)),
+        body_tokens: Some(std::mem::take(&mut x.body_tokens)),
     }
 }
 
@@ -305,14 +306,14 @@ impl<'a> Ingest<'a> {
     /// Writes analysed articles: a store transaction per batch, index additions, and an index
     /// commit (followed by the store's note that the index has them) every
     /// [`Ingest::commit_every`] articles.
-    pub fn write_batch(&mut self, batch: &[Analyzed], counts: &mut Counts) -> Result<()> {
+    pub fn write_batch(&mut self, batch: &mut [Analyzed], counts: &mut Counts) -> Result<()> {
         let results = self.store.transaction(|tx| {
             batch
                 .iter()
                 .map(|a| tx.upsert(&a.article))
                 .collect::<yuqing_store::Result<Vec<_>>>()
         })?;
-        for (a, r) in batch.iter().zip(&results) {
+        for (a, r) in batch.iter_mut().zip(&results) {
             match r.outcome {
                 Outcome::New => counts.new += 1,
                 Outcome::Updated => counts.updated += 1,
@@ -359,10 +360,11 @@ impl<'a> Ingest<'a> {
             let (draft_tx, draft_rx) = mpsc::sync_channel::<(usize, Draft)>(batch_size);
             let draft_rx = std::sync::Arc::new(std::sync::Mutex::new(draft_rx));
             let (done_tx, done_rx) = mpsc::sync_channel::<(usize, Analyzed)>(batch_size * 2);
-            for _ in 0..threads {
+            for n in 0..threads {
                 let rx = draft_rx.clone();
                 let tx = done_tx.clone();
-                scope.spawn(move || {
+                let builder = std::thread::Builder::new().name(format!("analysis-{n}"));
+                let spawned = builder.spawn_scoped(scope, move || {
                     loop {
                         let next = rx.lock().map(|r| r.recv());
                         let Ok(Ok((seq, d))) = next else { break };
@@ -371,15 +373,20 @@ impl<'a> Ingest<'a> {
                         }
                     }
                 });
+                if spawned.is_err() {
+                    break;
+                }
             }
             drop(done_tx);
-            scope.spawn(move || {
-                for (seq, d) in drafts.enumerate() {
-                    if draft_tx.send((seq, d)).is_err() {
-                        break;
+            let _reader = std::thread::Builder::new()
+                .name("reader".into())
+                .spawn_scoped(scope, move || {
+                    for (seq, d) in drafts.enumerate() {
+                        if draft_tx.send((seq, d)).is_err() {
+                            break;
+                        }
                     }
-                }
-            });
+                });
             // keep input order within the store so that "first published" ties break stably
             let mut pending: std::collections::BTreeMap<usize, Analyzed> = Default::default();
             let mut next = 0;
@@ -391,14 +398,14 @@ impl<'a> Ingest<'a> {
                     next += 1;
                 }
                 if batch.len() >= batch_size {
-                    self.write_batch(&batch, &mut counts)?;
+                    self.write_batch(&mut batch, &mut counts)?;
                     batch.clear();
                     progress(&counts);
                 }
             }
             batch.extend(pending.into_values());
             if !batch.is_empty() {
-                self.write_batch(&batch, &mut counts)?;
+                self.write_batch(&mut batch, &mut counts)?;
             }
             self.commit()?;
             // anything else the index has not committed (an earlier crash, a label) goes in too

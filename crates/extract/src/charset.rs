@@ -15,6 +15,18 @@ pub struct Decoded {
     pub lossy: bool,
 }
 
+impl Decoded {
+    /// Text that decoded without a replacement.
+    fn clean(text: String, encoding: &'static Encoding, warnings: Vec<String>) -> Decoded {
+        Decoded {
+            text,
+            encoding,
+            warnings,
+            lossy: false,
+        }
+    }
+}
+
 /// Maps a charset label to an encoding; the GB family becomes GB18030.
 pub fn encoding_for_label(label: &str) -> Option<&'static Encoding> {
     let label = label.trim().trim_matches(|c| c == '"' || c == '\'');
@@ -156,21 +168,11 @@ pub fn decode(bytes: &[u8], http_charset: Option<&str>, tld: Option<&str>) -> De
                     "{why} contradicted by the bytes: charset guessed: {}",
                     guess.name()
                 ));
-                return Decoded {
-                    text,
-                    encoding: guess,
-                    warnings,
-                    lossy: false,
-                };
+                return Decoded::clean(text, guess, warnings);
             }
         }
         if let Some(text) = clean(enc, bytes) {
-            return Decoded {
-                text,
-                encoding: enc,
-                warnings,
-                lossy: false,
-            };
+            return Decoded::clean(text, enc, warnings);
         }
         // the declaration does not fit: try the other declarations, then detection
         for (other, other_why) in declared.iter().skip(1) {
@@ -179,12 +181,7 @@ pub fn decode(bytes: &[u8], http_charset: Option<&str>, tld: Option<&str>) -> De
                     "{why} does not fit the bytes: decoded by {other_why} ({})",
                     other.name()
                 ));
-                return Decoded {
-                    text,
-                    encoding: other,
-                    warnings,
-                    lossy: false,
-                };
+                return Decoded::clean(text, other, warnings);
             }
         }
         let guess = detect(bytes, tld);
@@ -199,12 +196,7 @@ pub fn decode(bytes: &[u8], http_charset: Option<&str>, tld: Option<&str>) -> De
                 "{why} does not fit the bytes: charset guessed: {}",
                 guess.name()
             ));
-            return Decoded {
-                text,
-                encoding: guess,
-                warnings,
-                lossy: false,
-            };
+            return Decoded::clean(text, guess, warnings);
         }
         warnings.push(format!(
             "{why}: some bytes are invalid in {} and were replaced",
@@ -218,12 +210,7 @@ pub fn decode(bytes: &[u8], http_charset: Option<&str>, tld: Option<&str>) -> De
     let guess = detect(bytes, tld);
     warnings.push(format!("charset guessed: {}", guess.name()));
     if let Some(text) = clean(guess, bytes) {
-        return Decoded {
-            text,
-            encoding: guess,
-            warnings,
-            lossy: false,
-        };
+        return Decoded::clean(text, guess, warnings);
     }
     // nothing fits cleanly: prefer GB18030 for Chinese-looking bytes, else the guess
     let enc = if guess == WINDOWS_1252 {

@@ -171,6 +171,14 @@ fn plain_snippet(s: &str) -> String {
         .replace("&amp;", "&")
 }
 
+/// The Chinese labels of stored tag ids (典型人, 典型事, 典型案例).
+fn tag_labels(tags: &[String]) -> Vec<&'static str> {
+    tags.iter()
+        .filter_map(|t| Tag::parse(t))
+        .map(Tag::label)
+        .collect()
+}
+
 fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
@@ -238,12 +246,7 @@ pub fn search(cli: &Cli, args: &SearchArgs) -> anyhow::Result<ExitCode> {
             "编号,标题,单位,来源,发布时间,典型标签,专题,转载数,状态,链接,摘要"
         )?;
         for h in &results.hits {
-            let tags: Vec<&str> = h
-                .tags
-                .iter()
-                .filter_map(|t| Tag::parse(t))
-                .map(|t| t.label())
-                .collect();
+            let tags = tag_labels(&h.tags);
             let row = [
                 h.id.to_string(),
                 h.title.clone(),
@@ -273,12 +276,7 @@ pub fn search(cli: &Cli, args: &SearchArgs) -> anyhow::Result<ExitCode> {
             }
         )?;
         for h in &results.hits {
-            let tags: Vec<&str> = h
-                .tags
-                .iter()
-                .filter_map(|t| Tag::parse(t))
-                .map(|t| t.label())
-                .collect();
+            let tags = tag_labels(&h.tags);
             let date = h
                 .published_at
                 .as_deref()

@@ -135,43 +135,47 @@ fn read_dict(dir: &Path, name: &str, required: bool) -> anyhow::Result<String> {
 /// Loads dictionaries, lexicons, model and topics as the configuration says; without a
 /// configuration file, the built-in ones.
 pub fn setup(cli: &Cli, rules_only: bool) -> anyhow::Result<Setup> {
-    let (dicts, lexicons, dir, topics, model_path, thresholds) =
-        if let Some(config) = load_config(cli)? {
-            let dir = config.dictionaries.dir.clone();
-            let dicts = Dictionaries {
-                user_dict: read_dict(&dir, "user.dict", true)?,
-                stop_words: read_dict(&dir, "stopwords.txt", true)?,
-                aliases: read_dict(&dir, "aliases.txt", false)?,
-            };
-            let lexicons = Lexicons {
-                person: read_dict(&dir, Lexicons::FILES[0], true)?,
-                event: read_dict(&dir, Lexicons::FILES[1], true)?,
-                case: read_dict(&dir, Lexicons::FILES[2], true)?,
-            };
-            let model_path = config
-                .classify
-                .model
-                .clone()
-                .unwrap_or_else(|| dir.join("typical.model.json"));
-            (
-                dicts,
-                lexicons,
-                dir,
-                config.topics,
-                model_path,
-                config.classify.thresholds,
-            )
-        } else {
-            let dir = PathBuf::from("dictionaries");
-            (
-                Dictionaries::builtin(),
-                Lexicons::builtin(),
-                dir.clone(),
-                Vec::new(),
-                dir.join("typical.model.json"),
-                Vec::new(),
-            )
+    setup_with(load_config(cli)?, rules_only)
+}
+
+/// The classifier for a loaded configuration (or the built-in dictionaries without one).
+pub fn setup_with(config: Option<Config>, rules_only: bool) -> anyhow::Result<Setup> {
+    let (dicts, lexicons, dir, topics, model_path, thresholds) = if let Some(config) = config {
+        let dir = config.dictionaries.dir.clone();
+        let dicts = Dictionaries {
+            user_dict: read_dict(&dir, "user.dict", true)?,
+            stop_words: read_dict(&dir, "stopwords.txt", true)?,
+            aliases: read_dict(&dir, "aliases.txt", false)?,
         };
+        let lexicons = Lexicons {
+            person: read_dict(&dir, Lexicons::FILES[0], true)?,
+            event: read_dict(&dir, Lexicons::FILES[1], true)?,
+            case: read_dict(&dir, Lexicons::FILES[2], true)?,
+        };
+        let model_path = config
+            .classify
+            .model
+            .clone()
+            .unwrap_or_else(|| dir.join("typical.model.json"));
+        (
+            dicts,
+            lexicons,
+            dir,
+            config.topics,
+            model_path,
+            config.classify.thresholds,
+        )
+    } else {
+        let dir = PathBuf::from("dictionaries");
+        (
+            Dictionaries::builtin(),
+            Lexicons::builtin(),
+            dir.clone(),
+            Vec::new(),
+            dir.join("typical.model.json"),
+            Vec::new(),
+        )
+    };
     let _ = dir;
     let analyzer = Analyzer::new(&dicts).map_err(|e| UsageError(format!("dictionaries: {e}")))?;
     let (model, found) = if rules_only {

@@ -5,10 +5,12 @@
 
 mod check;
 mod classify_cmd;
+mod collect_cmd;
 mod context;
 mod data_cmd;
 mod eval_extract;
 mod extract_cmd;
+mod table;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -50,6 +52,12 @@ enum Command {
     Classify(classify_cmd::ClassifyArgs),
     /// Train the typical-tags model from gold JSON Lines files.
     Train(classify_cmd::TrainArgs),
+    /// Scan the due (or named) sources once: fetch, extract, analyse, store, index.
+    Scan(collect_cmd::ScanArgs),
+    /// The daemon: scans on the cron schedules of the configuration until SIGINT/SIGTERM.
+    Run(collect_cmd::RunArgs),
+    /// Run the whole pipeline offline on a sample web served on 127.0.0.1.
+    Demo(collect_cmd::DemoArgs),
     /// Ingest already-extracted articles (JSON Lines) through analysis, store and index.
     Import(data_cmd::ImportArgs),
     /// Search the coverage.
@@ -81,6 +89,9 @@ fn main() -> ExitCode {
         Command::Classify(args) => classify_cmd::classify(&cli, args),
         Command::Train(args) => classify_cmd::train_cmd(&cli, args),
         Command::Import(args) => data_cmd::import(&cli, args),
+        Command::Scan(args) => collect_cmd::scan(&cli, args),
+        Command::Run(args) => collect_cmd::run(&cli, args),
+        Command::Demo(args) => collect_cmd::demo(&cli, args),
         Command::Search(args) => data_cmd::search(&cli, args),
         Command::Reindex(args) => data_cmd::reindex(&cli, args),
         Command::Label(args) => data_cmd::label(&cli, args),

@@ -95,6 +95,8 @@ pub struct Crawl {
     pub max_page_bytes: u64,
     pub max_pages_per_list: u32,
     pub recheck_days: u32,
+    /// How often one recent article is re-checked (hours between two checks).
+    pub recheck_hours: u32,
     pub allow_private: bool,
 }
 
@@ -383,6 +385,7 @@ fn read_crawl(t: Option<Tbl<'_>>, p: &mut Problems) -> Crawl {
         max_page_bytes: 10_000_000,
         max_pages_per_list: 3,
         recheck_days: 7,
+        recheck_hours: 24,
         allow_private: false,
     };
     let Some(mut t) = t else { return c };
@@ -433,6 +436,9 @@ fn read_crawl(t: Option<Tbl<'_>>, p: &mut Problems) -> Crawl {
     let mut n = u64::from(c.recheck_days);
     int(&mut t, p, "recheck_days", 0, 365, &mut n);
     c.recheck_days = n as u32;
+    let mut n = u64::from(c.recheck_hours);
+    int(&mut t, p, "recheck_hours", 1, 24 * 365, &mut n);
+    c.recheck_hours = n as u32;
     if let Some(b) = t.bool(p, "allow_private") {
         c.allow_private = b;
     }

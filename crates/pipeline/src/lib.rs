@@ -5,6 +5,13 @@
 //! SQLite connection and the tantivy writer. The store commits first, the index after; the
 //! store remembers which articles the index has committed, and [`Ingest::catch_up`] indexes
 //! the rest — so a crash at any point loses nothing committed and a re-run duplicates nothing.
+//!
+//! Collection: [`scan`] reads sources through the polite fetcher of `yuqing-crawl` and hands
+//! what it finds to the [`writer`] thread; [`daemon`] runs scans on their cron schedules.
+
+pub mod daemon;
+pub mod scan;
+pub mod writer;
 
 use std::collections::HashMap;
 use std::sync::mpsc;
@@ -71,7 +78,10 @@ pub struct ImportItem {
 /// A draft from extraction or import, before analysis.
 #[derive(Clone, Debug)]
 pub struct Draft {
+    /// The canonical URL (the article's identity).
     pub url: String,
+    /// Where the page was fetched from, when it differs (a WeChat mirror).
+    pub page_url: Option<String>,
     pub title: String,
     pub body: String,
     pub published_at: Option<DateTime<FixedOffset>>,
@@ -112,6 +122,7 @@ impl ImportItem {
             .map_or_else(Utc::now, |d| d.with_timezone(&Utc));
         Ok(Draft {
             url,
+            page_url: None,
             title: self.title.trim().to_string(),
             body: self.text,
             published_at,
@@ -159,8 +170,8 @@ pub fn analyze(classifier: &Classifier, units: &Units, d: Draft) -> Analyzed {
             .analyzer()
             .fingerprint_words(&d.title, &d.body, &analysis.body_words);
     let article = NewArticle {
-        canonical_url: d.url.clone(),
-        url: d.url,
+        url: d.page_url.unwrap_or_else(|| d.url.clone()),
+        canonical_url: d.url,
         unit_kind: units.kind(&d.unit),
         source: d.source,
         unit: d.unit,
@@ -306,7 +317,11 @@ impl<'a> Ingest<'a> {
     /// Writes analysed articles: a store transaction per batch, index additions, and an index
     /// commit (followed by the store's note that the index has them) every
     /// [`Ingest::commit_every`] articles.
-    pub fn write_batch(&mut self, batch: &mut [Analyzed], counts: &mut Counts) -> Result<()> {
+    pub fn write_batch(
+        &mut self,
+        batch: &mut [Analyzed],
+        counts: &mut Counts,
+    ) -> Result<Vec<yuqing_store::Upserted>> {
         let results = self.store.transaction(|tx| {
             batch
                 .iter()
@@ -329,7 +344,7 @@ impl<'a> Ingest<'a> {
         if self.uncommitted.len() >= self.commit_every {
             self.commit()?;
         }
-        Ok(())
+        Ok(results)
     }
 
     /// Commits the index and records in the store what it now holds.

@@ -8,6 +8,7 @@
 //! story (SimHash, see `yuqing_text::simhash`) joins that story's cluster.
 
 mod archive;
+mod crawl;
 mod schema;
 
 use std::path::{Path, PathBuf};
@@ -18,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use yuqing_text::simhash::{self, Fingerprint};
 
 pub use archive::RawArchive;
+pub use crawl::{HealthUpdate, PageState, Recheck, SourceHealth};
 
 /// The database file inside the data directory.
 pub const DB_FILE: &str = "yuqing.db";

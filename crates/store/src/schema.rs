@@ -103,6 +103,16 @@ const MIGRATIONS: &[&str] = &[
         send_error TEXT
     );
     "#,
+    // 2: collection — what kind of page a crawl state is, when an article was last checked,
+    // and when each source was last scanned
+    r#"
+    ALTER TABLE crawl_state ADD COLUMN kind TEXT NOT NULL DEFAULT 'article';
+    ALTER TABLE crawl_state ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX crawl_state_source ON crawl_state (source, kind);
+    ALTER TABLE source_health ADD COLUMN last_scan TEXT;
+    ALTER TABLE source_health ADD COLUMN last_counts TEXT NOT NULL DEFAULT '{}';
+    CREATE INDEX articles_url ON articles (source, url);
+    "#,
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<()> {

@@ -85,6 +85,23 @@ fn pure_crates_do_no_io() {
         checked >= 2,
         "the pure crates were not found in the workspace"
     );
+    // only crawl opens outbound connections: no other workspace crate names reqwest directly
+    for (id, name) in &name_of {
+        if !name.starts_with("yuqing") || *name == "yuqing-crawl" {
+            continue;
+        }
+        let direct: Vec<&str> = deps
+            .get(id)
+            .into_iter()
+            .flatten()
+            .map(|d| name_of[d])
+            .filter(|n| *n == "reqwest")
+            .collect();
+        assert!(
+            direct.is_empty(),
+            "{name} depends on reqwest: outbound HTTP belongs to yuqing-crawl"
+        );
+    }
 }
 
 /// Every crate starts with a module doc saying what it owns.

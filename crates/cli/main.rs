@@ -98,6 +98,15 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // `yuqing search … | head`: the reader went away, which is not an error
+        Err(err)
+            if err.chain().any(|e| {
+                e.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(err) => {
             eprintln!("error: {err:#}");
             if err.downcast_ref::<UsageError>().is_some() {

@@ -166,6 +166,8 @@ pub struct Version {
     pub fetched_at: String,
     pub title: String,
     pub body: String,
+    /// The archived page this version was read from.
+    pub raw_sha: Option<String>,
 }
 
 fn ts(d: &DateTime<FixedOffset>) -> i64 {
@@ -404,7 +406,7 @@ impl Store {
 
     pub fn versions(&self, article_id: i64) -> Result<Vec<Version>> {
         let mut st = self.conn.prepare_cached(
-            "SELECT version, fetched_at, title, body FROM article_versions WHERE article_id = ?1 ORDER BY version",
+            "SELECT version, fetched_at, title, body, raw_sha FROM article_versions WHERE article_id = ?1 ORDER BY version",
         )?;
         let rows = st.query_map([article_id], |r| {
             Ok(Version {
@@ -412,6 +414,7 @@ impl Store {
                 fetched_at: r.get(1)?,
                 title: r.get(2)?,
                 body: r.get(3)?,
+                raw_sha: r.get(4)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -540,19 +543,19 @@ impl Tx<'_> {
             _ => None,
         };
         let fp = &a.fingerprint;
-        let existing: Option<(i64, i64, String, String, i64, i64, String)> = self
+        let existing: Option<(i64, i64, String, i64)> = self
             .tx
             .query_row(
-                "SELECT id, body_hash, title, body, version, cluster_id, fetched_at FROM articles WHERE canonical_url = ?1",
+                "SELECT id, body_hash, title, cluster_id FROM articles WHERE canonical_url = ?1",
                 [&a.canonical_url],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
             .optional()?;
         let json = |v: &Vec<String>| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
         let tags = serde_json::to_string(&a.tags).unwrap_or_else(|_| "[]".into());
         let published = a.published_at.map(|d| d.to_rfc3339());
         let published_ts = a.published_at.as_ref().map(ts);
-        if let Some((id, body_hash, title, body, version, cluster, fetched_at)) = existing {
+        if let Some((id, body_hash, title, cluster)) = existing {
             if body_hash == fp.body_hash as i64 && title == a.title {
                 // same text: refresh the analysis, keep the record
                 self.tx.execute(
@@ -565,9 +568,10 @@ impl Tx<'_> {
                     cluster,
                 });
             }
+            // the earlier text and the page it came from stay on record
             self.tx.execute(
-                "INSERT OR IGNORE INTO article_versions (article_id, version, fetched_at, title, body) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![id, version, fetched_at, title, body],
+                "INSERT OR IGNORE INTO article_versions (article_id, version, fetched_at, title, body, raw_sha) SELECT id, version, fetched_at, title, body, raw_sha FROM articles WHERE id = ?1",
+                params![id],
             )?;
             self.tx.execute(
                 "UPDATE articles SET url = ?2, title = ?3, published_at = coalesce(?4, published_at), published_ts = coalesce(?5, published_ts), fetched_at = ?6, author = ?7, origin = ?8, site_name = ?9, body = ?10, body_hash = ?11, simhash = ?12, b0 = ?13, b1 = ?14, b2 = ?15, b3 = ?16, features = ?17, title_key = ?18, keywords = ?19, tags = ?20, topics = ?21, status = 'edited', version = version + 1, raw_sha = coalesce(?22, raw_sha), indexed = 0 WHERE id = ?1",

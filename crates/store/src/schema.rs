@@ -112,6 +112,7 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE source_health ADD COLUMN last_scan TEXT;
     ALTER TABLE source_health ADD COLUMN last_counts TEXT NOT NULL DEFAULT '{}';
     CREATE INDEX articles_url ON articles (source, url);
+    ALTER TABLE article_versions ADD COLUMN raw_sha TEXT;
     "#,
 ];
 

@@ -10,6 +10,7 @@ mod context;
 mod data_cmd;
 mod eval_extract;
 mod extract_cmd;
+mod report_cmd;
 mod table;
 
 use std::path::PathBuf;
@@ -56,6 +57,9 @@ enum Command {
     Scan(collect_cmd::ScanArgs),
     /// The daemon: scans on the cron schedules of the configuration until SIGINT/SIGTERM.
     Run(collect_cmd::RunArgs),
+    /// Write the daily brief or the weekly report (HTML, Markdown, JSON); `--send` e-mails it.
+    #[command(subcommand)]
+    Report(report_cmd::ReportCommand),
     /// Run the whole pipeline offline on a sample web served on 127.0.0.1.
     Demo(collect_cmd::DemoArgs),
     /// Ingest already-extracted articles (JSON Lines) through analysis, store and index.
@@ -92,6 +96,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => collect_cmd::scan(&cli, args),
         Command::Run(args) => collect_cmd::run(&cli, args),
         Command::Demo(args) => collect_cmd::demo(&cli, args),
+        Command::Report(cmd) => report_cmd::run(&cli, cmd),
         Command::Search(args) => data_cmd::search(&cli, args),
         Command::Reindex(args) => data_cmd::reindex(&cli, args),
         Command::Label(args) => data_cmd::label(&cli, args),

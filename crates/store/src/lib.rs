@@ -9,6 +9,7 @@
 
 mod archive;
 mod crawl;
+mod reports;
 mod schema;
 
 use std::path::{Path, PathBuf};
@@ -20,6 +21,7 @@ use yuqing_text::simhash::{self, Fingerprint};
 
 pub use archive::RawArchive;
 pub use crawl::{HealthUpdate, PageState, Recheck, SourceHealth};
+pub use reports::{ClusterSummary, ReportRow, ReportRun};
 
 /// The database file inside the data directory.
 pub const DB_FILE: &str = "yuqing.db";

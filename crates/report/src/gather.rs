@@ -1,0 +1,108 @@
+//! Reading a report's input from the store.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use yuqing_store::{ReportRow, Store};
+
+use crate::data::{DailyInput, SourceInfo, TopicInfo, UnitInfo, Week, WeeklyInput, day_start};
+
+/// What the configuration says about units, sources and topics.
+#[derive(Clone, Debug, Default)]
+pub struct Catalogue {
+    pub units: Vec<UnitInfo>,
+    pub sources: Vec<SourceInfo>,
+    pub topics: Vec<TopicInfo>,
+}
+
+fn clusters_of(rows: &[ReportRow]) -> Vec<i64> {
+    let mut c: Vec<i64> = rows.iter().map(|r| r.cluster).collect();
+    c.sort_unstable();
+    c.dedup();
+    c
+}
+
+/// Clusters carried by two or more articles among `rows` or elsewhere: only those are
+/// summarised (a lone article is its own story).
+fn shared_clusters(store: &Store, rows: &[ReportRow]) -> yuqing_store::Result<Vec<i64>> {
+    let ids = clusters_of(rows);
+    let sizes = store.cluster_sizes(&ids)?;
+    Ok(sizes
+        .into_iter()
+        .filter(|(_, n)| *n > 1)
+        .map(|(c, _)| c)
+        .collect())
+}
+
+pub fn weekly(
+    store: &Store,
+    week: Week,
+    catalogue: &Catalogue,
+    now: DateTime<Utc>,
+    title: String,
+) -> yuqing_store::Result<WeeklyInput> {
+    let (from, to) = week.range();
+    let rows = store.report_rows(from, to)?;
+    let (pfrom, pto) = week.minus(1).range();
+    let previous_rows = store.report_rows(pfrom, pto)?;
+    let earlier_keywords = store.keyword_lists(week.minus(4).range().0, from)?;
+    let clusters = store.cluster_summaries(&shared_clusters(store, &rows)?)?;
+    Ok(WeeklyInput {
+        week: Some(week),
+        generated_at: now,
+        units: catalogue.units.clone(),
+        sources: catalogue.sources.clone(),
+        topics: catalogue.topics.clone(),
+        rows,
+        previous_rows,
+        earlier_keywords,
+        clusters,
+        health: store.health()?,
+        source_times: store.source_times(to - Duration::weeks(8))?,
+        source_last: store.source_last_times()?,
+        title,
+    })
+}
+
+pub fn daily(
+    store: &Store,
+    day: NaiveDate,
+    catalogue: &Catalogue,
+    now: DateTime<Utc>,
+) -> yuqing_store::Result<DailyInput> {
+    let from = day_start(day);
+    let to = from + Duration::days(1);
+    let rows = store.report_rows(from, to)?;
+    let previous_rows = store.report_rows(from - Duration::days(1), from)?;
+    let clusters = store.cluster_summaries(&shared_clusters(store, &rows)?)?;
+    let undelivered = store
+        .report_runs()?
+        .into_iter()
+        .filter(|r| r.sent_at.is_none())
+        .filter_map(|r| {
+            r.send_error.map(|e| {
+                format!(
+                    "{} {}: {e}",
+                    if r.kind == "weekly" {
+                        "周报"
+                    } else {
+                        "日报"
+                    },
+                    r.period
+                )
+            })
+        })
+        .collect();
+    Ok(DailyInput {
+        date: Some(day),
+        generated_at: now,
+        units: catalogue.units.clone(),
+        sources: catalogue.sources.clone(),
+        topics: catalogue.topics.clone(),
+        rows,
+        previous_rows,
+        clusters,
+        health: store.health()?,
+        source_times: store.source_times(to - Duration::weeks(8))?,
+        source_last: store.source_last_times()?,
+        undelivered,
+    })
+}

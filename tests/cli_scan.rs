@@ -268,6 +268,10 @@ fn the_daemon_scans_on_schedule_and_stops_cleanly_on_sigterm() {
         let b = t[a..].find("[[topic]]").unwrap() + a;
         let t = format!("{}{}", &t[..a], &t[b..]);
         t.replace("scan = \"0 0 6 * * *\"", "scan = \"* * * * * *\"")
+            .replace(
+                "daily_brief = \"0 30 7 * * *\"",
+                "daily_brief = \"*/2 * * * * *\"",
+            )
     });
     let child = Command::new(env!("CARGO_BIN_EXE_yuqing"))
         .arg("--config")

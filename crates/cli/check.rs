@@ -42,6 +42,41 @@ struct Report {
     config: String,
     summary: Summary,
     problems: Vec<Problem>,
+    /// Not configuration problems, but things the staff should know: reports that could not be
+    /// e-mailed, sources that keep failing.
+    notices: Vec<String>,
+}
+
+/// Undelivered reports and failing sources, from the store (when there is one).
+fn notices(dir: &Path) -> Vec<String> {
+    if !dir.join(yuqing_store::DB_FILE).exists() {
+        return Vec::new();
+    }
+    let Ok(store) = yuqing_store::Store::open(dir) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for r in store.report_runs().unwrap_or_default() {
+        if r.sent_at.is_none()
+            && let Some(e) = r.send_error
+        {
+            out.push(format!(
+                "report {} {} was not delivered: {e} (send it again with `yuqing report {} --week {} --send`)",
+                r.kind, r.period, r.kind, r.period
+            ));
+        }
+    }
+    for h in store.health().unwrap_or_default() {
+        if h.consecutive_failures > 0 {
+            out.push(format!(
+                "source {} failed its last {} scan(s): {}",
+                h.source,
+                h.consecutive_failures,
+                h.last_error.unwrap_or_default()
+            ));
+        }
+    }
+    out
 }
 
 pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
@@ -142,6 +177,7 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
         config: config_file,
         summary,
         problems,
+        notices: data_dir.as_deref().map(notices).unwrap_or_default(),
     };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -168,6 +204,12 @@ fn print_human(report: &Report, dict_dir: &Path) {
         s.user_words,
         s.stop_words
     );
+    if !report.notices.is_empty() {
+        println!("注意 (notices):");
+        for n in &report.notices {
+            println!("  {n}");
+        }
+    }
     if report.ok {
         println!("检查通过 (ok): no problems found");
         return;

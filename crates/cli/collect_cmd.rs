@@ -17,7 +17,7 @@ use yuqing_pipeline::writer::StoreWriter;
 
 use crate::context::{self, UsageError};
 use crate::data_cmd;
-use crate::{Cli, table};
+use crate::{Cli, report_cmd, table};
 
 #[derive(clap::Args, Debug)]
 pub struct ScanArgs {
@@ -349,6 +349,7 @@ pub fn run(cli: &Cli, _args: &RunArgs) -> anyhow::Result<ExitCode> {
         .cloned()
         .collect();
     tracing::info!(sources = sources.len(), data = %data.display(), "yuqing run: started");
+    let jobs = report_jobs(&parts.collector.config, &data)?;
     let rt = runtime()?;
     let collector = parts.collector.clone();
     let last = parts.last_scans.clone();
@@ -357,7 +358,7 @@ pub fn run(cli: &Cli, _args: &RunArgs) -> anyhow::Result<ExitCode> {
             collector,
             sources,
             last,
-            Vec::new(),
+            jobs,
             Arc::new(|r: &ScanReport| {
                 for s in r.sources.iter().filter(|s| s.is_failure()) {
                     tracing::warn!(source = %s.id, status = %s.headline(), failed = s.failed, first_error = s.errors.first().map(String::as_str).unwrap_or(""), "source failed");
@@ -375,6 +376,55 @@ pub fn run(cli: &Cli, _args: &RunArgs) -> anyhow::Result<ExitCode> {
         "yuqing run: stopped cleanly"
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The daily brief and the weekly report (sent when `[mail]` is configured) on their schedules.
+fn report_jobs(
+    config: &Arc<Config>,
+    data: &Path,
+) -> anyhow::Result<Vec<yuqing_pipeline::daemon::Job>> {
+    let store = data_cmd::open_store(data)?;
+    let mut jobs = Vec::new();
+    for kind in ["daily", "weekly"] {
+        let cron = if kind == "daily" {
+            config.schedule.daily_brief.clone()
+        } else {
+            config.schedule.weekly_report.clone()
+        };
+        let (config, data) = (config.clone(), data.to_path_buf());
+        let run = move |now: DateTime<Utc>| -> Result<String, String> {
+            let mut store = data_cmd::open_store(&data).map_err(|e| format!("{e:#}"))?;
+            if kind == "daily" {
+                let p = report_cmd::make_daily(
+                    &config,
+                    &mut store,
+                    yuqing_report::data::default_day(now),
+                )
+                .map_err(|e| format!("{e:#}"))?;
+                return Ok(format!("daily brief {} written", p.rendered.id));
+            }
+            let week = yuqing_report::Week::previous_to(now);
+            let p =
+                report_cmd::make_weekly(&config, &mut store, week).map_err(|e| format!("{e:#}"))?;
+            if config.mail.is_none() {
+                return Ok(format!(
+                    "weekly report {} written (no [mail]: not sent)",
+                    p.rendered.id
+                ));
+            }
+            let handle = tokio::runtime::Handle::current();
+            let line = report_cmd::deliver(&config, &mut store, &p, false, &handle)
+                .map_err(|e| format!("{e:#}"))?;
+            Ok(format!("weekly report {} written; {line}", p.rendered.id))
+        };
+        jobs.push(yuqing_pipeline::daemon::Job {
+            name: format!("{kind} report"),
+            cron,
+            last_run: store.last_report(kind)?,
+            run: Arc::new(run),
+        });
+    }
+    Ok(jobs)
 }
 
 fn init_logging() {

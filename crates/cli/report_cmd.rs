@@ -281,7 +281,10 @@ pub fn run(cli: &Cli, cmd: &ReportCommand) -> anyhow::Result<ExitCode> {
             println!("周报 {} 已生成 (weekly report written):", p.rendered.id);
             show(&p, *json);
             if *send {
-                let rt = tokio::runtime::Builder::new_current_thread()
+                // a worker thread drives the I/O: `Handle::block_on` on a current-thread
+                // runtime would wait forever
+                let rt = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(1)
                     .enable_all()
                     .build()
                     .context("cannot start the async runtime")?;

@@ -515,16 +515,38 @@ pub fn demo(cli: &Cli, args: &DemoArgs) -> anyhow::Result<ExitCode> {
     drop(rt);
     parts.finish()?;
 
-    let store = data_cmd::open_store(&data)?;
+    let mut store = data_cmd::open_store(&data)?;
     println!(
         "\n库中共 {} 篇文章 (articles stored) in {}",
         store.count()?,
         data.display()
     );
-    println!("\n试试检索 (try a search):");
+
+    // the reports of the demo's week and its last day
+    let mut config = Config::parse(&std::fs::read_to_string(&config_path)?)
+        .map_err(|e| anyhow::anyhow!("the demo configuration is invalid: {e}"))?;
+    config.rebase(dir);
+    let week = yuqing_report::Week::parse(yuqing_sampleweb::DEMO_WEEK).context("demo week")?;
+    let weekly = report_cmd::make_weekly(&config, &mut store, week)?;
+    let day = chrono::NaiveDate::parse_from_str(yuqing_sampleweb::DEMO_LAST_DAY, "%Y-%m-%d")?;
+    let daily = report_cmd::make_daily(&config, &mut store, day)?;
+    println!("\n报告 (reports):");
+    for f in weekly.files.iter().chain(&daily.files) {
+        println!("  {}", f.display());
+    }
+    println!(
+        "  {}  (全部报告 index)",
+        reports.join("index.html").display()
+    );
+
+    println!("\n试试 (try):");
     let config_arg = config_path.display();
     println!("  cargo run --release -- --config {config_arg} search 科普");
     println!("  cargo run --release -- --config {config_arg} search 'tag:典型人' --json");
     println!("  cargo run --release -- --config {config_arg} search 十九大 --csv > 十九大.csv");
+    println!(
+        "  cargo run --release -- --config {config_arg} report weekly --week {}",
+        yuqing_sampleweb::DEMO_WEEK
+    );
     Ok(ExitCode::SUCCESS)
 }

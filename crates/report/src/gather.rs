@@ -56,7 +56,7 @@ pub fn weekly(
         earlier_keywords,
         clusters,
         health: store.health()?,
-        source_times: store.source_times(to - Duration::weeks(8))?,
+        source_times: store.source_times(to - Duration::weeks(8), to)?,
         source_last: store.source_last_times()?,
         title,
     })
@@ -101,7 +101,7 @@ pub fn daily(
         previous_rows,
         clusters,
         health: store.health()?,
-        source_times: store.source_times(to - Duration::weeks(8))?,
+        source_times: store.source_times(to - Duration::weeks(8), to)?,
         source_last: store.source_last_times()?,
         undelivered,
     })

@@ -74,6 +74,9 @@ impl std::fmt::Debug for SampleWeb {
 pub const SLOW: Duration = Duration::from_secs(4);
 /// The size of the `faults` site's oversized page.
 pub const HUGE_BYTES: usize = 3_000_000;
+/// The ISO week the demo articles fall in, and their last day.
+pub const DEMO_WEEK: &str = "2026-W48";
+pub const DEMO_LAST_DAY: &str = "2026-11-29";
 /// How many articles a full scan of the demo web stores.
 pub const DEMO_ARTICLES: usize = 14 + 2 + 3 + 3 + 1;
 

@@ -158,13 +158,18 @@ impl Store {
         Ok(out)
     }
 
-    /// Publication times of each source since `since` (for its usual cadence).
-    pub fn source_times(&self, since: DateTime<Utc>) -> Result<HashMap<String, Vec<i64>>> {
+    /// Publication times of each source in `[from, to)` (for its usual cadence), read from the
+    /// `(source, published_ts)` index alone.
+    pub fn source_times(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<HashMap<String, Vec<i64>>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT source, published_ts FROM articles WHERE published_ts >= ?1 ORDER BY published_ts",
+            "SELECT source, published_ts FROM articles INDEXED BY articles_source WHERE published_ts >= ?1 AND published_ts < ?2",
         )?;
         let mut out: HashMap<String, Vec<i64>> = HashMap::new();
-        for r in stmt.query_map([since.timestamp()], |r| {
+        for r in stmt.query_map([from.timestamp(), to.timestamp()], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
         })? {
             let (s, t) = r?;

@@ -1,0 +1,342 @@
+//! The web page and JSON API, in-process on 127.0.0.1:0 over articles the team writes: search
+//! with each filter, facets, pagination, the article page, a label correction (and the
+//! cross-site ones refused), reports, the API shapes, the token off loopback, and scraped
+//! `<script>` / `onerror=` payloads rendered inert.
+
+mod support;
+
+use support::*;
+
+#[test]
+fn search_filters_facets_pages_and_exports() {
+    let dir = temp("web-search");
+    build(&dir);
+    let srv = serve(state(&dir, None));
+    let a = srv.addr;
+
+    let r = get(a, &format!("/api/search?q={}", enc("科普")));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let v = r.json();
+    // the person story is carried twice: one hit, one repost
+    let hits = v["hits"].as_array().unwrap();
+    let person = hits
+        .iter()
+        .find(|h| h["title"] == "扎根山区三十年的乡村科技辅导员王建华")
+        .unwrap();
+    assert_eq!(person["reposts"], 1);
+    assert!(person["snippet"].as_str().unwrap().contains("<b>科普</b>"));
+    for key in [
+        "id",
+        "url",
+        "title",
+        "published_at",
+        "source",
+        "unit",
+        "tags",
+        "snippet",
+        "score",
+    ] {
+        assert!(person.get(key).is_some(), "hit has {key}");
+    }
+    let facets = &v["facets"];
+    assert!(
+        facets["unit"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f[0] == "a")
+    );
+    let total = v["total"].as_u64().unwrap();
+    assert!(total >= 4, "{v}");
+
+    let count = |q: &str| {
+        get(a, &format!("/api/search?{q}")).json()["total"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(count(&format!("q={}&unit=b", enc("科普"))), 2);
+    assert_eq!(
+        count(&format!("q={}&kind={}", enc("科普"), enc("地方科协"))),
+        1
+    );
+    assert_eq!(count(&format!("q={}&source=a-web", enc("科普"))), 1);
+    assert_eq!(count(&format!("q=&tag={}", enc("典型案例"))), 1);
+    assert_eq!(count("q=&topic=popsci"), 4);
+    assert_eq!(
+        count(&format!("q={}&from=2026-11-25&to=2026-11-27", enc("科普"))),
+        1
+    );
+    assert_eq!(count(&format!("q={}&all=1", enc("王建华"))), 2);
+    let newest = get(a, &format!("/api/search?q={}&sort=newest", enc("科普"))).json();
+    let dates: Vec<&str> = newest["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["published_at"].as_str().unwrap())
+        .collect();
+    let mut sorted = dates.clone();
+    sorted.sort_by(|x, y| y.cmp(x));
+    assert_eq!(dates, sorted);
+
+    // the page: the query in the box, facets with counts, highlighted snippets
+    let page = get(a, &format!("/?q={}", enc("科普"))).text();
+    assert!(page.contains("value=\"科普\""));
+    assert!(page.contains("<b>科普</b>"));
+    assert!(page.contains("甲科协") && page.contains("转载 1"));
+    assert!(page.contains("/export.csv?q=%E7%A7%91%E6%99%AE"));
+    // pagination beyond the results: an empty page, not an error; a bad page number: 400
+    assert_eq!(get(a, &format!("/?q={}&page=3", enc("科普"))).status, 200);
+    assert_eq!(get(a, "/?page=zero").status, 400);
+
+    let csv = get(a, &format!("/export.csv?q={}", enc("科普")));
+    assert_eq!(csv.status, 200);
+    assert!(csv.header("content-disposition").contains("attachment"));
+    let text = csv.text();
+    assert!(text.starts_with('\u{feff}'));
+    assert!(text.contains("扎根山区三十年的乡村科技辅导员王建华,甲科协"));
+    let json = get(a, &format!("/export.json?q={}", enc("科普"))).json();
+    assert_eq!(json["total"].as_u64(), Some(total));
+}
+
+#[test]
+fn bad_parameters_are_400_with_the_reason() {
+    let dir = temp("web-bad");
+    build(&dir);
+    let srv = serve(state(&dir, None));
+    let a = srv.addr;
+    let r = get(a, &format!("/api/search?q={}", enc("(科普")));
+    assert_eq!(r.status, 400);
+    assert!(r.json()["error"].as_str().unwrap().contains("never closed"));
+    assert_eq!(get(a, "/api/search?from=yesterday").status, 400);
+    assert_eq!(get(a, "/api/search?tag=hero").status, 400);
+    assert_eq!(get(a, "/api/search?sort=oldest").status, 400);
+    let page = get(a, &format!("/?q={}", enc("\"未闭合")));
+    assert_eq!(page.status, 400);
+    assert!(
+        page.text().contains("never closed") || page.text().contains("quote"),
+        "{}",
+        page.text()
+    );
+    assert_eq!(get(a, "/api/articles/abc").status, 400);
+    let missing = get(a, "/api/articles/999");
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.json()["status"], 404);
+    assert_eq!(get(a, "/no/such/page").status, 404);
+    assert_eq!(get(a, "/reports/weekly/..%2F..%2Fetc%2Fpasswd").status, 404);
+    assert_eq!(get(a, "/reports/weekly/2026-W48.exe").status, 404);
+    // bodies are bounded
+    let big = vec![b'a'; 100_000];
+    let r = request(
+        a,
+        "POST",
+        "/api/articles/1/labels",
+        &[("Content-Type", "application/json")],
+        &big,
+    );
+    assert_eq!(r.status, 413);
+}
+
+#[test]
+fn article_page_labels_reports_and_health() {
+    let dir = temp("web-article");
+    build(&dir);
+    let srv = serve(state(&dir, None));
+    let a = srv.addr;
+
+    let v = get(a, "/api/articles/1").json();
+    assert_eq!(v["article"]["id"], 1);
+    assert_eq!(v["cluster"]["members"].as_array().unwrap().len(), 2);
+    let page = get(a, "/articles/1").text();
+    assert!(page.contains("扎根山区三十年的乡村科技辅导员王建华"));
+    assert!(
+        page.contains("<mark>"),
+        "the evidence is marked in the text"
+    );
+    assert!(
+        page.contains("首发") && page.contains("乙学会"),
+        "the story's members"
+    );
+    assert!(page.contains("<iframe sandbox src=\"/articles/1/raw\""));
+    let raw = get(a, "/articles/1/raw");
+    assert_eq!(raw.status, 200);
+    assert!(raw.header("content-security-policy").starts_with("sandbox"));
+    assert!(
+        raw.header("content-security-policy")
+            .contains("default-src 'none'")
+    );
+
+    // a correction through the page's form
+    let form = "tag=typical_event&applies=1&analyst=%E5%BC%A0%E4%B8%89&form_token=test-form-token";
+    let r = request(
+        a,
+        "POST",
+        "/articles/1/labels",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        form.as_bytes(),
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(r.header("location"), "/articles/1#tags");
+    let v = get(a, "/api/articles/1").json();
+    assert_eq!(v["labels"][0]["analyst"], "张三");
+    assert!(
+        v["article"]["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["tag"] == "typical_event")
+    );
+    // without the form token, or from another site: refused
+    let bad = "tag=typical_event&applies=0&form_token=guess";
+    let r = request(
+        a,
+        "POST",
+        "/articles/1/labels",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        bad.as_bytes(),
+    );
+    assert_eq!(r.status, 403);
+    let r = request(
+        a,
+        "POST",
+        "/articles/1/labels",
+        &[
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Origin", "http://evil.example"),
+        ],
+        form.as_bytes(),
+    );
+    assert_eq!(r.status, 403);
+    // the API: JSON only
+    let r = request(
+        a,
+        "POST",
+        "/api/articles/1/labels",
+        &[("Content-Type", "application/json")],
+        br#"{"tag":"typical_person","applies":false,"analyst":"api"}"#,
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert_eq!(r.json()["applies"], false);
+    let r = request(
+        a,
+        "POST",
+        "/api/articles/1/labels",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        b"tag=typical_person&applies=1",
+    );
+    assert_eq!(r.status, 403);
+    let r = request(
+        a,
+        "POST",
+        "/api/articles/1/labels",
+        &[("Content-Type", "application/json")],
+        br#"{"tag":"hero","applies":true}"#,
+    );
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        get(a, "/api/articles/1").json()["labels"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    let reports = get(a, "/reports").text();
+    assert!(
+        reports.contains("2026-W48") && reports.contains("/reports/weekly/2026-W48.md?download=1")
+    );
+    let md = get(a, "/reports/weekly/2026-W48.md?download=1");
+    assert_eq!(md.status, 200);
+    assert!(md.header("content-disposition").contains("2026-W48.md"));
+    assert!(md.text().contains("舆情监测周报"));
+    let sources = get(a, "/sources").text();
+    assert!(sources.contains("a-web") && sources.contains("甲科协"));
+    let h = get(a, "/healthz").json();
+    assert_eq!(
+        (h["status"].as_str(), h["articles"].as_u64()),
+        (Some("ok"), Some(5))
+    );
+}
+
+#[test]
+fn scraped_scripts_render_inert() {
+    let dir = temp("web-xss");
+    build(&dir);
+    let srv = serve(state(&dir, None));
+    let a = srv.addr;
+    let hit = get(a, &format!("/api/search?q={}", enc("科普工作会议"))).json();
+    let id = hit["hits"][0]["id"].as_u64().unwrap();
+    for page in [
+        get(a, &format!("/?q={}", enc("科普工作会议"))).text(),
+        get(a, &format!("/articles/{id}")).text(),
+    ] {
+        assert!(
+            !page.contains("<script>alert"),
+            "a scraped script got through"
+        );
+        assert!(!page.contains("<img src=x"), "a scraped tag got through");
+        assert!(
+            page.contains("&lt;script&gt;") || page.contains("&lt;img"),
+            "the payload is shown as text"
+        );
+    }
+    // the page's own policy forbids scripts altogether
+    let r = get(a, &format!("/articles/{id}"));
+    assert!(
+        r.header("content-security-policy")
+            .contains("script-src 'none'")
+    );
+    assert_eq!(r.header("x-content-type-options"), "nosniff");
+}
+
+#[test]
+fn off_loopback_every_request_needs_the_token() {
+    let dir = temp("web-token");
+    build(&dir);
+    let srv = serve(state(&dir, Some("s3cret")));
+    let a = srv.addr;
+    assert_eq!(get(a, "/").status, 401);
+    let r = get(a, "/api/search?q=x");
+    assert_eq!(r.status, 401);
+    assert!(r.json()["error"].as_str().unwrap().contains("token"));
+    assert_eq!(
+        request(
+            a,
+            "GET",
+            "/healthz",
+            &[("Authorization", "Bearer wrong")],
+            b""
+        )
+        .status,
+        401
+    );
+    assert_eq!(
+        request(
+            a,
+            "GET",
+            "/healthz",
+            &[("Authorization", "Bearer s3cret")],
+            b""
+        )
+        .status,
+        200
+    );
+    let r = get(a, "/?token=s3cret");
+    assert_eq!(r.status, 200);
+    assert!(
+        r.header("set-cookie").contains("yuqing_token=s3cret")
+            && r.header("set-cookie").contains("HttpOnly")
+    );
+    assert_eq!(
+        request(
+            a,
+            "GET",
+            "/sources",
+            &[("Cookie", "yuqing_token=s3cret")],
+            b""
+        )
+        .status,
+        200
+    );
+    assert!(!yuqing_web::is_loopback(&"0.0.0.0:8080".parse().unwrap()));
+    assert!(yuqing_web::is_loopback(&"127.0.0.1:8080".parse().unwrap()));
+}

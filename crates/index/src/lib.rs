@@ -291,7 +291,6 @@ impl SearchIndex {
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
         let q = query::build(&self.fields, &self.analyzer, req)?;
         let searcher = self.reader.searcher();
-        let total = searcher.search(&*q, &Count)?;
         let limit = req.limit.max(1);
         // collapsing needs more candidates than it shows
         let want = if req.collapse {
@@ -299,23 +298,52 @@ impl SearchIndex {
         } else {
             req.offset + limit
         };
-        let addrs: Vec<(f32, DocAddress)> = match req.sort {
-            Sort::Relevance => searcher.search(&*q, &TopDocs::with_limit(want).order_by_score())?,
-            Sort::Newest => searcher
-                .search(
+        // one pass for the count and the candidates
+        let (total, addrs): (usize, Vec<(f32, DocAddress)>) = match req.sort {
+            Sort::Relevance => {
+                searcher.search(&*q, &(Count, TopDocs::with_limit(want).order_by_score()))?
+            }
+            Sort::Newest => {
+                let (n, top) = searcher.search(
                     &*q,
-                    &TopDocs::with_limit(want)
-                        .order_by_fast_field::<tantivy::DateTime>("published", Order::Desc),
-                )?
-                .into_iter()
-                .map(|(_, a)| (0.0, a))
-                .collect(),
+                    &(
+                        Count,
+                        TopDocs::with_limit(want)
+                            .order_by_fast_field::<tantivy::DateTime>("published", Order::Desc),
+                    ),
+                )?;
+                (n, top.into_iter().map(|(_, a)| (0.0, a)).collect())
+            }
         };
+        // collapse on the cluster column, without loading documents
+        let mut columns: HashMap<u32, tantivy::columnar::Column<u64>> = HashMap::new();
+        let mut picked: Vec<(f32, DocAddress, u64, usize)> = Vec::new();
+        let mut cluster_pos: HashMap<u64, usize> = HashMap::new();
+        for (score, addr) in addrs {
+            let col = match columns.entry(addr.segment_ord) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => e.insert(
+                    searcher
+                        .segment_reader(addr.segment_ord)
+                        .fast_fields()
+                        .u64("cluster")?,
+                ),
+            };
+            let cluster = col.first(addr.doc_id).unwrap_or(0);
+            if req.collapse {
+                if let Some(pos) = cluster_pos.get(&cluster) {
+                    picked[*pos].3 += 1;
+                    continue;
+                }
+                cluster_pos.insert(cluster, picked.len());
+            }
+            picked.push((score, addr, cluster, 0));
+        }
+        // documents and snippets only for the page shown
         let mut snippets = SnippetGenerator::create(&searcher, &*q, self.fields.body)?;
         snippets.set_max_num_chars(180);
         let mut hits: Vec<Hit> = Vec::new();
-        let mut cluster_pos: HashMap<u64, usize> = HashMap::new();
-        for (score, addr) in addrs {
+        for (score, addr, cluster, collapsed) in picked.into_iter().skip(req.offset).take(limit) {
             let doc: TantivyDocument = searcher.doc(addr)?;
             let f = &self.fields;
             let text = |field: Field| {
@@ -329,17 +357,6 @@ impl SearchIndex {
                     .filter_map(|v| v.as_str().map(str::to_string))
                     .collect()
             };
-            let cluster = doc
-                .get_first(f.cluster)
-                .and_then(|v| v.as_u64())
-                .unwrap_or(0);
-            if req.collapse {
-                if let Some(pos) = cluster_pos.get(&cluster) {
-                    hits[*pos].collapsed += 1;
-                    continue;
-                }
-                cluster_pos.insert(cluster, hits.len());
-            }
             let body = text(f.body_text);
             let snippet = render_snippet(&snippets.snippet(&body), &body);
             hits.push(Hit {
@@ -360,54 +377,110 @@ impl SearchIndex {
                 status: text(f.status),
                 snippet,
                 score,
-                collapsed: 0,
+                collapsed,
             });
         }
-        let hits = hits.into_iter().skip(req.offset).take(limit).collect();
         Ok(SearchResults { total, hits })
     }
 
     /// Counts per value of each filter field among the articles matching `req` (for the web
-    /// page's facet counts).
+    /// page's facet counts), counted per segment on the fast-field term ordinals.
     pub fn facets(&self, req: &SearchRequest, top: usize) -> Result<Facets> {
         let q = query::build(&self.fields, &self.analyzer, req)?;
         let searcher = self.reader.searcher();
+        let counted = searcher.search(&*q, &FacetCounter)?;
         let mut out = Facets::new();
-        let addrs = searcher.search(&*q, &tantivy::collector::DocSetCollector)?;
-        for (name, field) in [
-            ("source", self.fields.source),
-            ("unit", self.fields.unit),
-            ("kind", self.fields.kind),
-            ("tag", self.fields.tag),
-            ("topic", self.fields.topic),
-        ] {
-            let field_name = searcher.schema().get_field_name(field).to_string();
-            let mut counts: HashMap<String, u64> = HashMap::new();
-            let mut columns = HashMap::new();
-            let mut buf = String::new();
-            for addr in &addrs {
-                let col = match columns.entry(addr.segment_ord) {
-                    std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                    std::collections::hash_map::Entry::Vacant(e) => {
-                        let seg = searcher.segment_reader(addr.segment_ord);
-                        e.insert(seg.fast_fields().str(&field_name)?)
-                    }
-                };
-                if let Some(col) = col {
-                    for ord in col.term_ords(addr.doc_id) {
-                        buf.clear();
-                        if col.ord_to_str(ord, &mut buf).unwrap_or(false) {
-                            *counts.entry(buf.clone()).or_default() += 1;
-                        }
-                    }
-                }
-            }
-            let mut v: Vec<(String, u64)> = counts.into_iter().collect();
+        for (i, name) in FACET_FIELDS.iter().enumerate() {
+            let mut v: Vec<(String, u64)> =
+                counted[i].iter().map(|(k, n)| (k.clone(), *n)).collect();
             v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
             v.truncate(top);
             out.insert(name, v);
         }
         Ok(out)
+    }
+}
+
+/// The fields counted for the facets.
+const FACET_FIELDS: [&str; 5] = ["source", "unit", "kind", "tag", "topic"];
+
+/// Counts matching documents per term of each facet field.
+struct FacetCounter;
+
+struct SegmentFacets {
+    columns: Vec<Option<tantivy::columnar::StrColumn>>,
+    counts: Vec<Vec<u64>>,
+}
+
+impl tantivy::collector::Collector for FacetCounter {
+    type Fruit = Vec<HashMap<String, u64>>;
+    type Child = SegmentFacets;
+
+    fn for_segment(
+        &self,
+        _ord: tantivy::SegmentOrdinal,
+        segment: &tantivy::SegmentReader,
+    ) -> tantivy::Result<SegmentFacets> {
+        let mut columns = Vec::new();
+        let mut counts = Vec::new();
+        for name in FACET_FIELDS {
+            let col = segment.fast_fields().str(name)?;
+            counts.push(vec![0; col.as_ref().map_or(0, |c| c.num_terms())]);
+            columns.push(col);
+        }
+        Ok(SegmentFacets { columns, counts })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Vec<HashMap<String, u64>>>) -> tantivy::Result<Self::Fruit> {
+        let mut out: Vec<HashMap<String, u64>> = vec![HashMap::new(); FACET_FIELDS.len()];
+        for fruit in fruits {
+            for (i, m) in fruit.into_iter().enumerate() {
+                for (k, n) in m {
+                    *out[i].entry(k).or_default() += n;
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl tantivy::collector::SegmentCollector for SegmentFacets {
+    type Fruit = Vec<HashMap<String, u64>>;
+
+    fn collect(&mut self, doc: tantivy::DocId, _score: tantivy::Score) {
+        for (col, counts) in self.columns.iter().zip(self.counts.iter_mut()) {
+            if let Some(col) = col {
+                for ord in col.term_ords(doc) {
+                    if let Some(c) = counts.get_mut(ord as usize) {
+                        *c += 1;
+                    }
+                }
+            }
+        }
+    }
+
+    fn harvest(self) -> Self::Fruit {
+        let mut buf = String::new();
+        self.columns
+            .iter()
+            .zip(self.counts)
+            .map(|(col, counts)| {
+                let mut m = HashMap::new();
+                if let Some(col) = col {
+                    for (ord, n) in counts.into_iter().enumerate().filter(|(_, n)| *n > 0) {
+                        buf.clear();
+                        if col.ord_to_str(ord as u64, &mut buf).unwrap_or(false) {
+                            m.insert(buf.clone(), n);
+                        }
+                    }
+                }
+                m
+            })
+            .collect()
     }
 }
 

@@ -11,6 +11,7 @@ mod data_cmd;
 mod eval_extract;
 mod extract_cmd;
 mod report_cmd;
+mod segment_cmd;
 mod serve_cmd;
 mod table;
 
@@ -61,6 +62,8 @@ enum Command {
     /// Write the daily brief or the weekly report (HTML, Markdown, JSON); `--send` e-mails it.
     #[command(subcommand)]
     Report(report_cmd::ReportCommand),
+    /// Cut text into words as yuqing does (one output line per input line).
+    Segment(segment_cmd::Args),
     /// The analysts' web page and JSON API.
     Serve(serve_cmd::Args),
     /// Run the whole pipeline offline on a sample web served on 127.0.0.1.
@@ -101,6 +104,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => collect_cmd::demo(&cli, args),
         Command::Report(cmd) => report_cmd::run(&cli, cmd),
         Command::Serve(args) => serve_cmd::run(&cli, args),
+        Command::Segment(args) => segment_cmd::run(&cli, args),
         Command::Search(args) => data_cmd::search(&cli, args),
         Command::Reindex(args) => data_cmd::reindex(&cli, args),
         Command::Label(args) => data_cmd::label(&cli, args),

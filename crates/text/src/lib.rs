@@ -214,6 +214,19 @@ impl Analyzer {
             .collect()
     }
 
+    /// Segmentation as jieba does it with its default dictionary and HMM, without the project's
+    /// dictionaries or normalisation (for comparisons with other jieba implementations).
+    pub fn plain_cut(text: &str) -> Vec<String> {
+        static PLAIN: std::sync::OnceLock<Jieba> = std::sync::OnceLock::new();
+        PLAIN
+            .get_or_init(Jieba::new)
+            .cut(text, true)
+            .into_iter()
+            .map(|t| t.word.to_string())
+            .filter(|w| !w.trim().is_empty())
+            .collect()
+    }
+
     /// Plain segmentation (normalised, HMM on), as words.
     pub fn cut(&self, text: &str) -> Vec<String> {
         let n = normalize(text);

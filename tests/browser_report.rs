@@ -2,62 +2,15 @@
 //! its script runs without error (the scoreboard becomes sortable) and a screenshot is saved to
 //! `tests/artifacts/weekly-report.png` for people to look at.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+mod support;
+
+use std::path::Path;
 
 use yuqing_report::data::{SourceInfo, TopicInfo, UnitInfo, Week, WeeklyInput};
 use yuqing_store::{ClusterSummary, ReportRow, StoredTag};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn chromium() -> PathBuf {
-    for c in ["chromium", "chromium-browser", "google-chrome"] {
-        if Command::new(c)
-            .arg("--version")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-        {
-            return PathBuf::from(c);
-        }
-    }
-    panic!("no Chromium found: install Debian's chromium (`bash .ci/test` does)");
-}
-
-/// Runs headless Chromium on a file with the flags this closed network needs.
-fn headless(profile: &Path, args: &[&str], page: &Path) -> std::process::Output {
-    let mut child = Command::new(chromium())
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--hide-scrollbars",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .args(args)
-        .arg(format!("file://{}", page.display()))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start chromium");
-    let deadline = Instant::now() + Duration::from_secs(90);
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("chromium did not finish");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    child.wait_with_output().unwrap()
 }
 
 fn at(day: u32, hour: u32) -> i64 {
@@ -211,10 +164,11 @@ fn the_weekly_report_renders_in_chromium_with_chinese_charts() {
     let profile = std::env::temp_dir().join(format!("yuqing-chromium-{}", std::process::id()));
 
     // the page's script ran: every scoreboard header got its tooltip
-    let dom = headless(
+    let url = format!("file://{}", page.display());
+    let dom = support::chromium(
         &profile,
         &["--virtual-time-budget=2000", "--dump-dom"],
-        &page,
+        &url,
     );
     let dom = String::from_utf8_lossy(&dom.stdout);
     assert!(
@@ -225,13 +179,13 @@ fn the_weekly_report_renders_in_chromium_with_chinese_charts() {
 
     let shot = artifacts.join("weekly-report.png");
     let _ = std::fs::remove_file(&shot);
-    let out = headless(
+    let out = support::chromium(
         &profile,
         &[
             "--window-size=1100,2600",
             &format!("--screenshot={}", shot.display()),
         ],
-        &page,
+        &url,
     );
     assert!(
         shot.exists(),

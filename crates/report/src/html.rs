@@ -7,21 +7,7 @@ use std::fmt::Write as _;
 use crate::charts;
 use crate::data::{Daily, Figure, HealthRow, Story, TaggedItem, Term, Weekly};
 
-/// Escapes text for HTML content and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use yuqing_model::html::escape;
 
 /// Only http(s) links are made clickable.
 fn href(url: &str) -> String {

@@ -8,20 +8,7 @@ use axum::http::StatusCode;
 
 use crate::{AppState, ArticleView, Found, SearchParams};
 
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use yuqing_model::html::escape as esc;
 
 /// Only http(s) links are clickable.
 fn href(url: &str) -> String {

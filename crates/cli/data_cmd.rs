@@ -179,14 +179,6 @@ fn tag_labels(tags: &[String]) -> Vec<&'static str> {
         .collect()
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 pub fn search(cli: &Cli, args: &SearchArgs) -> anyhow::Result<ExitCode> {
     let dir = data_dir(cli)?;
     let setup = context::classifier(cli, true)?;
@@ -260,7 +252,7 @@ pub fn search(cli: &Cli, args: &SearchArgs) -> anyhow::Result<ExitCode> {
                 h.url.clone(),
                 plain_snippet(&h.snippet).replace(['【', '】'], ""),
             ];
-            let line: Vec<String> = row.iter().map(|f| csv_field(f)).collect();
+            let line: Vec<String> = row.iter().map(|f| yuqing_model::csv::field(f)).collect();
             write!(out, "{}\r\n", line.join(","))?;
         }
     } else {

@@ -3,6 +3,7 @@
 //! This crate owns plain data and the small grammars that belong to it (the topic rule
 //! language). It does no I/O, holds no clients and knows nothing of HTTP, SQLite or tantivy.
 
+pub mod csv;
 pub mod html;
 pub mod source;
 pub mod tag;

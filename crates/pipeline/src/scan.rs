@@ -470,26 +470,10 @@ impl Collector {
                 continue;
             };
             for depth in 0..max_pages {
-                let key = canonicalize(url.as_str()).unwrap_or_else(|| url.to_string());
-                let old = loaded.states.get(&key);
-                rep.fetched += 1;
-                let page = match self.fetch(ctx, &ctx.request(url.clone(), old)).await {
-                    Ok(p) => p,
-                    Err(e) => {
-                        rep.fail(&e);
-                        break;
-                    }
-                };
-                rep.reached = true;
-                let unchanged = page.not_modified
-                    || old.and_then(|s| s.content_hash) == Some(content_hash(&page.body));
-                if unchanged {
-                    rep.count(Status::NotModified);
-                    let mut st = ctx.state(&key, "list", Some(&page), Status::NotModified, 0);
-                    st.content_hash = old.and_then(|s| s.content_hash);
-                    states.push(st);
+                let Some((key, page)) = self.fetch_list(ctx, loaded, &url, rep, &mut states).await
+                else {
                     break;
-                }
+                };
                 let links = match self.list_links(ctx, &page, rep).await {
                     Ok(l) => l,
                     Err((status, message)) => {
@@ -535,6 +519,38 @@ impl Collector {
         found
     }
 
+    /// Fetches a list page or feed by conditional GET. `None` when it failed (counted) or is
+    /// unchanged since the last scan (its state recorded); otherwise its key and the page.
+    async fn fetch_list(
+        &self,
+        ctx: &Ctx,
+        loaded: &Loaded,
+        url: &Url,
+        rep: &mut SourceReport,
+        states: &mut Vec<PageState>,
+    ) -> Option<(String, Page)> {
+        let key = canonicalize(url.as_str()).unwrap_or_else(|| url.to_string());
+        let old = loaded.states.get(&key);
+        rep.fetched += 1;
+        let page = match self.fetch(ctx, &ctx.request(url.clone(), old)).await {
+            Ok(p) => p,
+            Err(e) => {
+                rep.fail(&e);
+                return None;
+            }
+        };
+        rep.reached = true;
+        let old_hash = old.and_then(|s| s.content_hash);
+        if page.not_modified || old_hash == Some(content_hash(&page.body)) {
+            rep.count(Status::NotModified);
+            let mut st = ctx.state(&key, "list", Some(&page), Status::NotModified, 0);
+            st.content_hash = old_hash;
+            states.push(st);
+            return None;
+        }
+        Some((key, page))
+    }
+
     /// The links of one list page (for jpaas columns, of the unit-build calls it makes).
     async fn list_links(
         &self,
@@ -576,26 +592,10 @@ impl Collector {
         let mut states = Vec::new();
         for start in &ctx.source.urls {
             let Ok(url) = Url::parse(start) else { continue };
-            let key = canonicalize(url.as_str()).unwrap_or_else(|| url.to_string());
-            let old = loaded.states.get(&key);
-            rep.fetched += 1;
-            let page = match self.fetch(ctx, &ctx.request(url.clone(), old)).await {
-                Ok(p) => p,
-                Err(e) => {
-                    rep.fail(&e);
-                    continue;
-                }
-            };
-            rep.reached = true;
-            if page.not_modified
-                || old.and_then(|s| s.content_hash) == Some(content_hash(&page.body))
-            {
-                rep.count(Status::NotModified);
-                let mut st = ctx.state(&key, "list", Some(&page), Status::NotModified, 0);
-                st.content_hash = old.and_then(|s| s.content_hash);
-                states.push(st);
+            let Some((key, page)) = self.fetch_list(ctx, loaded, &url, rep, &mut states).await
+            else {
                 continue;
-            }
+            };
             let bytes = Arc::new(page.body.clone());
             let feed = {
                 let (b, u, cs) = (bytes.clone(), page.url.to_string(), page.charset.clone());

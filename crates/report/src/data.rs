@@ -381,6 +381,41 @@ pub fn tagged(
     out
 }
 
+/// A story cluster as the reports show it.
+fn story(c: &ClusterSummary, unit_names: &HashMap<&str, &str>, this_period: i64) -> Story {
+    Story {
+        cluster: c.cluster,
+        title: c.title.clone(),
+        url: c.url.clone(),
+        size: c.size,
+        outlets: c.units,
+        first_unit: c.first_unit.clone(),
+        first_unit_name: unit_names
+            .get(c.first_unit.as_str())
+            .map_or_else(|| c.first_unit.clone(), |n| n.to_string()),
+        first_published: date_label(c.first_time),
+        this_period,
+    }
+}
+
+/// Articles per monitored topic, this period and the one before.
+fn topic_counts(topics: &[TopicInfo], rows: &[ReportRow], prev: &[ReportRow]) -> Vec<TopicCount> {
+    let count = |rs: &[ReportRow], id: &str| {
+        rs.iter()
+            .filter(|r| r.topics.iter().any(|t| t == id))
+            .count() as i64
+    };
+    topics
+        .iter()
+        .map(|t| TopicCount {
+            id: t.id.clone(),
+            name: t.name.clone(),
+            count: count(rows, &t.id),
+            previous: count(prev, &t.id),
+        })
+        .collect()
+}
+
 /// Keyword counts of a set of keyword lists.
 fn term_counts<'a>(lists: impl Iterator<Item = &'a Vec<String>>) -> HashMap<&'a str, i64> {
     let mut m: HashMap<&str, i64> = HashMap::new();
@@ -582,16 +617,7 @@ pub fn weekly(input: &WeeklyInput) -> Weekly {
             .unwrap_or(kinds.len())
     });
     // topics
-    let topics: Vec<TopicCount> = input
-        .topics
-        .iter()
-        .map(|t| TopicCount {
-            id: t.id.clone(),
-            name: t.name.clone(),
-            count: rows.iter().filter(|r| r.topics.contains(&t.id)).count() as i64,
-            previous: prev.iter().filter(|r| r.topics.contains(&t.id)).count() as i64,
-        })
-        .collect();
+    let topics = topic_counts(&input.topics, rows, prev);
     // stories: the clusters touched this week, with their first publisher
     let clusters: HashMap<i64, &ClusterSummary> =
         input.clusters.iter().map(|c| (c.cluster, c)).collect();
@@ -684,19 +710,7 @@ pub fn weekly(input: &WeeklyInput) -> Weekly {
         .iter()
         .filter_map(|(cl, n)| {
             let c = clusters.get(cl)?;
-            (c.size > 1).then(|| Story {
-                cluster: *cl,
-                title: c.title.clone(),
-                url: c.url.clone(),
-                size: c.size,
-                outlets: c.units,
-                first_unit: c.first_unit.clone(),
-                first_unit_name: unit_names
-                    .get(c.first_unit.as_str())
-                    .map_or_else(|| c.first_unit.clone(), |n| n.to_string()),
-                first_published: date_label(c.first_time),
-                this_period: *n,
-            })
+            (c.size > 1).then(|| story(c, &unit_names, *n))
         })
         .collect();
     stories.sort_by(|a, b| {
@@ -881,36 +895,11 @@ pub fn daily(input: &DailyInput) -> Daily {
         .clusters
         .iter()
         .filter(|c| c.size > 1 && in_day.contains_key(&c.cluster))
-        .map(|c| Story {
-            cluster: c.cluster,
-            title: c.title.clone(),
-            url: c.url.clone(),
-            size: c.size,
-            outlets: c.units,
-            first_unit: c.first_unit.clone(),
-            first_unit_name: unit_names
-                .get(c.first_unit.as_str())
-                .map_or_else(|| c.first_unit.clone(), |n| n.to_string()),
-            first_published: date_label(c.first_time),
-            this_period: in_day[&c.cluster],
-        })
+        .map(|c| story(c, &unit_names, in_day[&c.cluster]))
         .collect();
     stories.sort_by(|a, b| b.size.cmp(&a.size).then(a.cluster.cmp(&b.cluster)));
     stories.truncate(STORIES_MAX);
-    let topics = input
-        .topics
-        .iter()
-        .map(|t| TopicCount {
-            id: t.id.clone(),
-            name: t.name.clone(),
-            count: rows.iter().filter(|r| r.topics.contains(&t.id)).count() as i64,
-            previous: input
-                .previous_rows
-                .iter()
-                .filter(|r| r.topics.contains(&t.id))
-                .count() as i64,
-        })
-        .collect();
+    let topics = topic_counts(&input.topics, rows, &input.previous_rows);
     Daily {
         kind: "daily".into(),
         date: date.format("%Y-%m-%d").to_string(),

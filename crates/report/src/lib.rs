@@ -133,13 +133,7 @@ pub fn write_index(dir: &Path) -> Result<()> {
 
 /// The week's tagged articles as CSV (UTF-8 with a BOM, for Excel).
 pub fn tagged_csv(typical: &data::Typical) -> Vec<u8> {
-    fn field(s: &str) -> String {
-        if s.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_string()
-        }
-    }
+    use yuqing_model::csv::field;
     let mut out = String::from("\u{feff}标签,标题,单位,时间,链接,得分,依据\r\n");
     for (label, items) in [
         ("典型人物", &typical.person),

@@ -655,13 +655,7 @@ pub fn sources(
 }
 
 pub fn csv(s: &AppState, f: &Found) -> String {
-    fn field(v: &str) -> String {
-        if v.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", v.replace('"', "\"\""))
-        } else {
-            v.to_string()
-        }
-    }
+    use yuqing_model::csv::field;
     let mut out = String::from(
         "\u{feff}编号,标题,单位,来源,发布时间,典型标签,专题,转载数,状态,链接,摘要\r\n",
     );

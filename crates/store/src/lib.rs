@@ -223,6 +223,9 @@ fn row_to_article(r: &rusqlite::Row<'_>) -> rusqlite::Result<Article> {
     })
 }
 
+/// The SQLite page cache, in KiB.
+const CACHE_KIB: usize = 256 * 1024;
+
 impl Store {
     /// Opens (creating if needed) the store in `dir`: `dir/yuqing.db` and `dir/raw/`.
     pub fn open(dir: &Path) -> Result<Store> {
@@ -239,6 +242,12 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // a batch of articles touches pages all over the dozen indexes of a large store; a
+        // page cache that holds them keeps SQLite from spilling (and re-writing) dirty pages
+        // mid-transaction and from re-reading them through the kernel; it grows only as used
+        conn.pragma_update(None, "cache_size", -(CACHE_KIB as i64))?;
+        // fewer, larger checkpoints write a page changed by several batches once
+        conn.pragma_update(None, "wal_autocheckpoint", 16_384)?;
         let mut store = Store {
             conn,
             archive: Some(RawArchive::new(dir.join("raw"))),
@@ -590,30 +599,32 @@ impl Tx<'_> {
             });
         }
         let cluster = self.find_story(fp)?;
+        // the id is chosen here (as SQLite would: one past the largest) so that a new story's
+        // cluster id goes in with the row rather than by rewriting it
+        let id: i64 =
+            self.tx
+                .query_row("SELECT coalesce(max(id), 0) + 1 FROM articles", [], |r| {
+                    r.get(0)
+                })?;
+        let cluster = cluster.unwrap_or(id);
         self.tx.execute(
-            "INSERT INTO articles (canonical_url, url, source, unit, unit_kind, kind, title, published_at, published_ts, fetched_at, author, origin, site_name, body, body_hash, simhash, b0, b1, b2, b3, features, title_key, keywords, tags, topics, cluster_id, status, version, raw_sha, indexed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, 'live', 1, ?27, 0)",
+            "INSERT INTO articles (id, canonical_url, url, source, unit, unit_kind, kind, title, published_at, published_ts, fetched_at, author, origin, site_name, body, body_hash, simhash, b0, b1, b2, b3, features, title_key, keywords, tags, topics, cluster_id, status, version, raw_sha, indexed) VALUES (?28, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, 'live', 1, ?27, 0)",
             params![
                 a.canonical_url, a.url, a.source, a.unit, a.unit_kind, a.kind, a.title, published, published_ts, a.fetched_at.to_rfc3339(),
                 a.author, a.origin, a.site_name, a.body, fp.body_hash as i64, fp.simhash as i64,
                 block(fp.simhash, 0), block(fp.simhash, 1), block(fp.simhash, 2), block(fp.simhash, 3),
-                fp.features as i64, fp.title_key, json(&a.keywords), tags, json(&a.topics), cluster.unwrap_or(0), raw_sha
+                fp.features as i64, fp.title_key, json(&a.keywords), tags, json(&a.topics), cluster, raw_sha, id
             ],
         )?;
-        let id = self.tx.last_insert_rowid();
-        let cluster = match cluster {
-            Some(c) => {
-                self.tx
-                    .execute("UPDATE clusters SET size = size + 1 WHERE id = ?1", [c])?;
-                c
-            }
-            None => {
-                self.tx
-                    .execute("UPDATE articles SET cluster_id = ?1 WHERE id = ?1", [id])?;
-                self.tx
-                    .execute("INSERT INTO clusters (id, size) VALUES (?1, 1)", [id])?;
-                id
-            }
-        };
+        if cluster == id {
+            self.tx
+                .execute("INSERT INTO clusters (id, size) VALUES (?1, 1)", [id])?;
+        } else {
+            self.tx.execute(
+                "UPDATE clusters SET size = size + 1 WHERE id = ?1",
+                [cluster],
+            )?;
+        }
         Ok(Upserted {
             id,
             outcome: Outcome::New,
@@ -621,50 +632,74 @@ impl Tx<'_> {
         })
     }
 
-    /// The cluster of a stored article telling the same story, if any.
+    /// The cluster of a stored article telling the same story, if any. Candidates share a
+    /// 16-bit block of the SimHash or the title key; both lookups are answered by covering
+    /// indexes, and a candidate's title key is read from its row only when it could decide.
     fn find_story(&mut self, fp: &Fingerprint) -> Result<Option<i64>> {
         let mut best: Option<(u32, i64)> = None;
-        let mut consider =
-            |h: i64, features: i64, title_key: String, body_hash: i64, cluster: i64| {
-                let other = Fingerprint {
-                    simhash: h as u64,
-                    features: features as usize,
-                    title_key,
-                    body_hash: body_hash as u64,
-                };
+        let mut keep = |d: u32, cluster: i64| {
+            if best.is_none_or(|(bd, _)| d < bd) {
+                best = Some((d, cluster));
+            }
+        };
+        let candidate = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(i64, Fingerprint, i64)> {
+            Ok((
+                r.get(0)?,
+                Fingerprint {
+                    simhash: r.get::<_, i64>(1)? as u64,
+                    features: r.get::<_, i64>(2)? as usize,
+                    title_key: String::new(),
+                    body_hash: r.get::<_, i64>(3)? as u64,
+                },
+                r.get(4)?,
+            ))
+        };
+        let mut undecided = Vec::new();
+        {
+            let mut st = self.tx.prepare_cached(
+                "SELECT id, simhash, features, body_hash, cluster_id FROM articles INDEXED BY articles_b0 WHERE b0 = ?1 UNION ALL SELECT id, simhash, features, body_hash, cluster_id FROM articles INDEXED BY articles_b1 WHERE b1 = ?2 UNION ALL SELECT id, simhash, features, body_hash, cluster_id FROM articles INDEXED BY articles_b2 WHERE b2 = ?3 UNION ALL SELECT id, simhash, features, body_hash, cluster_id FROM articles INDEXED BY articles_b3 WHERE b3 = ?4 LIMIT 2000",
+            )?;
+            let rows = st.query_map(
+                params![
+                    block(fp.simhash, 0),
+                    block(fp.simhash, 1),
+                    block(fp.simhash, 2),
+                    block(fp.simhash, 3)
+                ],
+                candidate,
+            )?;
+            for row in rows {
+                let (id, other, cluster) = row?;
+                let d = simhash::hamming(fp.simhash, other.simhash);
                 if simhash::same_story(fp, &other) {
-                    let d = simhash::hamming(fp.simhash, other.simhash);
-                    if best.is_none_or(|(bd, _)| d < bd) {
-                        best = Some((d, cluster));
-                    }
+                    keep(d, cluster);
+                } else if !fp.title_key.is_empty() && d <= simhash::TITLE_MAX_DISTANCE {
+                    // the same title would make it the same story
+                    undecided.push((id, other, cluster, d));
                 }
-            };
-        let mut st = self.tx.prepare_cached(
-            "SELECT simhash, features, title_key, body_hash, cluster_id FROM articles WHERE b0 = ?1 UNION ALL SELECT simhash, features, title_key, body_hash, cluster_id FROM articles WHERE b1 = ?2 UNION ALL SELECT simhash, features, title_key, body_hash, cluster_id FROM articles WHERE b2 = ?3 UNION ALL SELECT simhash, features, title_key, body_hash, cluster_id FROM articles WHERE b3 = ?4 LIMIT 2000",
-        )?;
-        let rows = st.query_map(
-            params![
-                block(fp.simhash, 0),
-                block(fp.simhash, 1),
-                block(fp.simhash, 2),
-                block(fp.simhash, 3)
-            ],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-        )?;
-        for row in rows {
-            let (h, f, t, b, c) = row?;
-            consider(h, f, t, b, c);
+            }
+        }
+        for (id, mut other, cluster, d) in undecided {
+            other.title_key =
+                self.tx
+                    .query_row("SELECT title_key FROM articles WHERE id = ?1", [id], |r| {
+                        r.get(0)
+                    })?;
+            if simhash::same_story(fp, &other) {
+                keep(d, cluster);
+            }
         }
         if !fp.title_key.is_empty() && fp.title_key.chars().count() >= 6 {
             let mut st = self.tx.prepare_cached(
-                "SELECT simhash, features, title_key, body_hash, cluster_id FROM articles WHERE title_key = ?1 LIMIT 200",
+                "SELECT id, simhash, features, body_hash, cluster_id FROM articles INDEXED BY articles_title_key WHERE title_key = ?1 LIMIT 200",
             )?;
-            let rows = st.query_map([&fp.title_key], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-            })?;
+            let rows = st.query_map([&fp.title_key], candidate)?;
             for row in rows {
-                let (h, f, t, b, c) = row?;
-                consider(h, f, t, b, c);
+                let (_, mut other, cluster) = row?;
+                other.title_key.clone_from(&fp.title_key);
+                if simhash::same_story(fp, &other) {
+                    keep(simhash::hamming(fp.simhash, other.simhash), cluster);
+                }
             }
         }
         Ok(best.map(|(_, c)| c))

@@ -114,6 +114,20 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX articles_url ON articles (source, url);
     ALTER TABLE article_versions ADD COLUMN raw_sha TEXT;
     "#,
+    // 3: story lookups answered from the indexes alone — the fingerprint columns sit after the
+    // body in a row, so reading them from the table meant reading the body's overflow pages
+    r#"
+    DROP INDEX articles_b0;
+    DROP INDEX articles_b1;
+    DROP INDEX articles_b2;
+    DROP INDEX articles_b3;
+    DROP INDEX articles_title_key;
+    CREATE INDEX articles_b0 ON articles (b0, simhash, features, body_hash, cluster_id);
+    CREATE INDEX articles_b1 ON articles (b1, simhash, features, body_hash, cluster_id);
+    CREATE INDEX articles_b2 ON articles (b2, simhash, features, body_hash, cluster_id);
+    CREATE INDEX articles_b3 ON articles (b3, simhash, features, body_hash, cluster_id);
+    CREATE INDEX articles_title_key ON articles (title_key, simhash, features, body_hash, cluster_id);
+    "#,
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<()> {

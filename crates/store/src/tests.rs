@@ -154,3 +154,79 @@ fn on_disk_store_keeps_raw_pages_and_survives_reopen() {
     assert!(s.archive().unwrap().get("../../etc").is_err());
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// An article with a fingerprint made by hand, to put stories at chosen distances.
+fn with_fingerprint(url: &str, title: &str, simhash: u64, features: usize) -> NewArticle {
+    let mut a = article(url, title, &format!("{BODY}{url}"));
+    a.fingerprint = simhash::Fingerprint {
+        simhash,
+        features,
+        title_key: title.into(),
+        // distinct texts: no two share a body hash
+        body_hash: url
+            .bytes()
+            .fold(7, |h, b| h.wrapping_mul(31).wrapping_add(b as u64)),
+    };
+    a
+}
+
+#[test]
+fn story_lookup_reads_the_title_only_when_it_decides() {
+    let mut s = Store::open_in_memory().unwrap();
+    let base: u64 = 0x1234_5678_9abc_def0;
+    // five bits apart in the top block: the other three blocks are shared
+    let near = base ^ 0x001f_0000_0000_0000;
+    let a = s
+        .upsert(&with_fingerprint("https://a.cn/1", "表彰大会", base, 60))
+        .unwrap();
+    // too far for the text alone, but the same short title (no title lookup below six
+    // characters): the candidate's title is read from its row and decides
+    let b = s
+        .upsert(&with_fingerprint("https://b.cn/2", "表彰大会", near, 60))
+        .unwrap();
+    assert_eq!(b.cluster, a.cluster);
+    // the same distance under another title is another story
+    let c = s
+        .upsert(&with_fingerprint(
+            "https://c.cn/3",
+            "颁奖典礼",
+            base ^ 0x0000_001f_0000_0000,
+            60,
+        ))
+        .unwrap();
+    assert_eq!(c.cluster, c.id);
+    // a long shared title finds a story sharing no block, within the title distance
+    let far = base ^ 0x0001_0001_0001_0001;
+    let long = "省科协举办先进事迹报告会";
+    let d = s
+        .upsert(&with_fingerprint("https://d.cn/4", long, base ^ 0xff, 10))
+        .unwrap();
+    let e = s
+        .upsert(&with_fingerprint("https://e.cn/5", long, far ^ 0xff, 10))
+        .unwrap();
+    assert_eq!(e.cluster, d.cluster);
+    assert_eq!(
+        s.cluster_sizes(&[a.cluster, d.cluster]).unwrap(),
+        vec![(a.cluster, 2), (d.cluster, 2)]
+    );
+}
+
+#[test]
+fn story_lookups_are_answered_by_covering_indexes() {
+    let s = Store::open_in_memory().unwrap();
+    for (index, column) in [
+        ("articles_b0", "b0"),
+        ("articles_b3", "b3"),
+        ("articles_title_key", "title_key"),
+    ] {
+        let plan: String = s
+            .conn
+            .query_row(
+                &format!("EXPLAIN QUERY PLAN SELECT id, simhash, features, body_hash, cluster_id FROM articles INDEXED BY {index} WHERE {column} = ?1"),
+                [1],
+                |r| r.get(3),
+            )
+            .unwrap();
+        assert!(plan.contains("COVERING INDEX"), "{index}: {plan}");
+    }
+}

@@ -94,6 +94,7 @@ pub fn import(cli: &Cli, args: &ImportArgs) -> anyhow::Result<ExitCode> {
         progress.set(c.new + c.updated + c.unchanged);
     })?;
     progress.finish();
+    drop(ingest);
     let bad = bad.into_inner().unwrap_or_default();
     for b in &bad {
         eprintln!("{b}");

@@ -170,6 +170,7 @@ pub fn build(dir: &Path) {
     ingest
         .run(&classifier, &units, drafts.into_iter(), 1, &mut |_| {})
         .unwrap();
+    drop(ingest);
     std::fs::create_dir_all(dir.join("reports/weekly")).unwrap();
     std::fs::write(
         dir.join("reports/weekly/2026-W48.html"),

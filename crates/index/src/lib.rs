@@ -25,12 +25,14 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term,
 };
-use yuqing_text::Analyzer;
+use yuqing_text::{Analyzer, JiebaTokenizer, ReadyTokens};
 
 pub use query::QueryError;
 
 /// The tokenizer's name in the index.
 const TOKENIZER: &str = "jieba";
+/// Segments larger than this (in documents) are left out of merges.
+const MERGE_MAX_DOCS: usize = 50_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
@@ -193,6 +195,8 @@ pub struct SearchIndex {
     reader: IndexReader,
     fields: Fields,
     analyzer: Analyzer,
+    /// Tokens the writer leaves for the registered tokenizer.
+    ready: ReadyTokens,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -212,9 +216,11 @@ fn china() -> FixedOffset {
 impl SearchIndex {
     fn with_index(index: Index, analyzer: Analyzer) -> Result<SearchIndex> {
         let (_, fields) = schema();
-        index
-            .tokenizers()
-            .register(TOKENIZER, TextAnalyzer::from(analyzer.tokenizer()));
+        let ready = ReadyTokens::default();
+        index.tokenizers().register(
+            TOKENIZER,
+            TextAnalyzer::from(JiebaTokenizer::with_ready(analyzer.clone(), ready.clone())),
+        );
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -224,6 +230,7 @@ impl SearchIndex {
             reader,
             fields,
             analyzer,
+            ready,
         })
     }
 
@@ -261,8 +268,15 @@ impl SearchIndex {
         let writer: IndexWriter = self
             .index
             .writer_with_num_threads(threads, heap_bytes.max(threads * 20_000_000))?;
+        // segments stop merging once they hold MERGE_MAX_DOCS articles: merging the large ones
+        // of a big index would re-read (and map into memory) most of it again and again, for a
+        // search that is only slightly faster over one segment than over a dozen
+        let mut policy = tantivy::indexer::LogMergePolicy::default();
+        policy.set_max_docs_before_merge(MERGE_MAX_DOCS);
+        writer.set_merge_policy(Box::new(policy));
         Ok(Writer {
             writer,
+            ready: self.ready.clone(),
             fields: self.fields,
         })
     }
@@ -488,6 +502,7 @@ impl tantivy::collector::SegmentCollector for SegmentFacets {
 pub struct Writer {
     writer: IndexWriter,
     fields: Fields,
+    ready: ReadyTokens,
 }
 
 impl std::fmt::Debug for Writer {
@@ -499,39 +514,48 @@ impl std::fmt::Debug for Writer {
 impl Writer {
     /// Adds an article, replacing any earlier copy with the same id.
     pub fn upsert(&mut self, d: &IndexDoc) -> Result<()> {
+        self.replace(d.clone())
+    }
+
+    /// Like [`Writer::upsert`], taking the document (its text and tokens move into the index
+    /// rather than being copied).
+    pub fn replace(&mut self, d: IndexDoc) -> Result<()> {
+        self.writer
+            .delete_term(Term::from_field_u64(self.fields.id, d.id));
+        self.add(d)
+    }
+
+    /// Adds an article the index cannot hold yet (one just stored for the first time).
+    pub fn add(&mut self, d: IndexDoc) -> Result<()> {
         let f = &self.fields;
-        self.writer.delete_term(Term::from_field_u64(f.id, d.id));
         let mut doc = TantivyDocument::default();
         doc.add_u64(f.id, d.id);
         doc.add_u64(f.cluster, d.cluster);
-        doc.add_text(f.url, &d.url);
-        let mut text =
-            |field: Field, value: &str, tokens: &Option<Vec<tantivy::tokenizer::Token>>| {
-                match tokens {
-                    Some(tokens) => doc.add_pre_tokenized_text(
-                        field,
-                        tantivy::tokenizer::PreTokenizedString {
-                            text: value.to_string(),
-                            tokens: tokens.clone(),
-                        },
-                    ),
-                    None => doc.add_text(field, value),
+        doc.add_text(f.url, d.url);
+        // tokens made already are left for the tokenizer, which finds them by the text (handed
+        // over as pre-tokenized text, tantivy would write them out as JSON and read them back)
+        let ready = &self.ready;
+        let mut searched =
+            |field: Field, value: &str, tokens: Option<Vec<tantivy::tokenizer::Token>>| {
+                if let Some(tokens) = tokens {
+                    ready.put(value, tokens);
                 }
+                doc.add_text(field, value);
             };
-        text(f.title, &d.title, &d.title_tokens);
-        text(f.body, &d.body, &d.body_tokens);
-        doc.add_text(f.title_text, &d.title);
-        doc.add_text(f.body_text, &d.body);
-        doc.add_text(f.source, &d.source);
-        doc.add_text(f.unit, &d.unit);
-        doc.add_text(f.kind, &d.kind);
-        for t in &d.tags {
+        searched(f.title, &d.title, d.title_tokens);
+        searched(f.body, &d.body, d.body_tokens);
+        doc.add_text(f.title_text, d.title);
+        doc.add_text(f.body_text, d.body);
+        doc.add_text(f.source, d.source);
+        doc.add_text(f.unit, d.unit);
+        doc.add_text(f.kind, d.kind);
+        for t in d.tags {
             doc.add_text(f.tag, t);
         }
-        for t in &d.topics {
+        for t in d.topics {
             doc.add_text(f.topic, t);
         }
-        doc.add_text(f.status, &d.status);
+        doc.add_text(f.status, d.status);
         if let Some(p) = &d.published {
             doc.add_date(f.published, to_tantivy_date(p));
         }
@@ -545,9 +569,18 @@ impl Writer {
         Ok(())
     }
 
+    /// Drops everything added since the last commit.
+    pub fn rollback(&mut self) -> Result<()> {
+        self.writer.rollback()?;
+        self.ready.clear();
+        Ok(())
+    }
+
     /// Makes everything added so far durable.
     pub fn commit(&mut self) -> Result<()> {
         self.writer.commit()?;
+        // every document added has been tokenized by now; nothing should be left
+        self.ready.clear();
         Ok(())
     }
 }

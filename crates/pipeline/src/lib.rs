@@ -138,6 +138,9 @@ impl ImportItem {
     }
 }
 
+/// Drafts waiting for analysis (and twice as many analysed articles waiting for the writer).
+const QUEUE: usize = 2000;
+
 /// Keywords kept per article.
 pub const KEYWORDS: usize = 10;
 
@@ -273,6 +276,17 @@ pub struct Ingest<'a> {
     pub commit_every: usize,
     /// Ids added to the index since its last commit.
     uncommitted: Vec<i64>,
+    /// Checkpoints the store's log beside the writer while this lives.
+    checkpointer: Option<yuqing_store::Checkpointer>,
+}
+
+impl Drop for Ingest<'_> {
+    fn drop(&mut self) {
+        // a failure here leaves checkpoints to the next open of the store
+        let _ = self
+            .store
+            .checkpoint_in_foreground(self.checkpointer.take());
+    }
 }
 
 impl<'a> Ingest<'a> {
@@ -282,11 +296,13 @@ impl<'a> Ingest<'a> {
         heap_bytes: usize,
     ) -> Result<Ingest<'a>> {
         let writer = index.writer(heap_bytes)?;
+        let checkpointer = store.checkpoint_in_background()?;
         Ok(Ingest {
+            checkpointer,
             store,
             index,
             writer,
-            batch: 2000,
+            batch: 8000,
             commit_every: 20_000,
             uncommitted: Vec::new(),
         })
@@ -302,7 +318,7 @@ impl<'a> Ingest<'a> {
                 break;
             }
             for a in &batch {
-                self.writer.upsert(&index_doc(a))?;
+                self.writer.replace(index_doc(a))?;
             }
             self.writer.commit()?;
             let ids: Vec<i64> = batch.iter().map(|a| a.id).collect();
@@ -322,25 +338,63 @@ impl<'a> Ingest<'a> {
         batch: &mut [Analyzed],
         counts: &mut Counts,
     ) -> Result<Vec<yuqing_store::Upserted>> {
-        let results = self.store.transaction(|tx| {
-            batch
-                .iter()
-                .map(|a| tx.upsert(&a.article))
-                .collect::<yuqing_store::Result<Vec<_>>>()
-        })?;
-        for (a, r) in batch.iter_mut().zip(&results) {
-            match r.outcome {
-                Outcome::New => counts.new += 1,
-                Outcome::Updated => counts.updated += 1,
-                Outcome::Unchanged => {
-                    counts.unchanged += 1;
-                    continue;
+        self.write_stream(batch.iter_mut(), counts)
+    }
+
+    /// Writes articles in one store transaction, each added to the index as soon as it is
+    /// stored (its text and tokens move into the index, so a long transaction holds no more
+    /// than one article in hand). Index additions are only committed after the store's
+    /// transaction; if that fails, the index drops everything it has not committed, and
+    /// whatever the store already holds of it is indexed again by [`Ingest::catch_up`].
+    fn write_stream<A: std::borrow::BorrowMut<Analyzed>>(
+        &mut self,
+        items: impl Iterator<Item = A>,
+        counts: &mut Counts,
+    ) -> Result<Vec<yuqing_store::Upserted>> {
+        let Ingest {
+            store,
+            writer,
+            uncommitted,
+            ..
+        } = self;
+        let mut tally = Counts::default();
+        let written = store.transaction_with(|tx| -> Result<Vec<yuqing_store::Upserted>> {
+            let mut results = Vec::new();
+            for mut item in items {
+                let a = item.borrow_mut();
+                let r = tx.upsert(&a.article)?;
+                results.push(r);
+                match r.outcome {
+                    Outcome::New => tally.new += 1,
+                    Outcome::Updated => tally.updated += 1,
+                    Outcome::Unchanged => {
+                        tally.unchanged += 1;
+                        continue;
+                    }
                 }
+                let doc = new_index_doc(a, r.id, r.cluster, r.outcome);
+                if r.outcome == Outcome::New {
+                    writer.add(doc)?;
+                } else {
+                    writer.replace(doc)?;
+                }
+                uncommitted.push(r.id);
             }
-            self.writer
-                .upsert(&new_index_doc(a, r.id, r.cluster, r.outcome))?;
-            self.uncommitted.push(r.id);
-        }
+            Ok(results)
+        });
+        let results = match written {
+            Ok(results) => results,
+            Err(e) => {
+                // the index may hold additions the store has rolled back: drop what it has
+                // not committed (the store still marks the rest of it as not indexed)
+                self.writer.rollback()?;
+                self.uncommitted.clear();
+                return Err(e);
+            }
+        };
+        counts.new += tally.new;
+        counts.updated += tally.updated;
+        counts.unchanged += tally.unchanged;
         if self.uncommitted.len() >= self.commit_every {
             self.commit()?;
         }
@@ -372,9 +426,9 @@ impl<'a> Ingest<'a> {
         let batch_size = self.batch;
         std::thread::scope(|scope| -> Result<()> {
             // deep queues let analysis go on while the writer commits
-            let (draft_tx, draft_rx) = mpsc::sync_channel::<(usize, Draft)>(batch_size);
+            let (draft_tx, draft_rx) = mpsc::sync_channel::<(usize, Draft)>(QUEUE);
             let draft_rx = std::sync::Arc::new(std::sync::Mutex::new(draft_rx));
-            let (done_tx, done_rx) = mpsc::sync_channel::<(usize, Analyzed)>(batch_size * 2);
+            let (done_tx, done_rx) = mpsc::sync_channel::<(usize, Analyzed)>(QUEUE * 2);
             for n in 0..threads {
                 let rx = draft_rx.clone();
                 let tx = done_tx.clone();
@@ -405,22 +459,26 @@ impl<'a> Ingest<'a> {
             // keep input order within the store so that "first published" ties break stably
             let mut pending: std::collections::BTreeMap<usize, Analyzed> = Default::default();
             let mut next = 0;
-            let mut batch = Vec::with_capacity(batch_size);
-            for (seq, a) in done_rx {
-                pending.insert(seq, a);
-                while let Some(a) = pending.remove(&next) {
-                    batch.push(a);
-                    next += 1;
+            let mut done = done_rx.into_iter();
+            let mut in_order = std::iter::from_fn(move || {
+                loop {
+                    if let Some(a) = pending.remove(&next) {
+                        next += 1;
+                        return Some(a);
+                    }
+                    match done.next() {
+                        Some((seq, a)) => {
+                            pending.insert(seq, a);
+                        }
+                        // every draft analysed: nothing can be missing, take what is left
+                        None => return pending.pop_first().map(|(_, a)| a),
+                    }
                 }
-                if batch.len() >= batch_size {
-                    self.write_batch(&mut batch, &mut counts)?;
-                    batch.clear();
-                    progress(&counts);
-                }
-            }
-            batch.extend(pending.into_values());
-            if !batch.is_empty() {
-                self.write_batch(&mut batch, &mut counts)?;
+            })
+            .peekable();
+            while in_order.peek().is_some() {
+                self.write_stream(in_order.by_ref().take(batch_size), &mut counts)?;
+                progress(&counts);
             }
             self.commit()?;
             // anything else the index has not committed (an earlier crash, a label) goes in too

@@ -158,7 +158,7 @@ fn on_disk_store_keeps_raw_pages_and_survives_reopen() {
 /// An article with a fingerprint made by hand, to put stories at chosen distances.
 fn with_fingerprint(url: &str, title: &str, simhash: u64, features: usize) -> NewArticle {
     let mut a = article(url, title, &format!("{BODY}{url}"));
-    a.fingerprint = simhash::Fingerprint {
+    a.fingerprint = Fingerprint {
         simhash,
         features,
         title_key: title.into(),

@@ -21,7 +21,7 @@ pub use keywords::{Keyword, Rising, rising_terms};
 pub use normalize::{Normalized, normalize};
 pub use simhash::{Fingerprint, SimIndex, same_story};
 pub use tantivy_tokenizer_api::Token;
-pub use tokenizer::{JiebaTokenStream, JiebaTokenizer};
+pub use tokenizer::{JiebaTokenStream, JiebaTokenizer, ReadyTokens};
 
 /// The dictionary files' contents (see `dictionaries/README.md` for the formats).
 #[derive(Clone, Debug, Default)]

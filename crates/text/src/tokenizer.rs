@@ -8,6 +8,10 @@
 //! query text is tokenized the same way and its positions differ by the same amounts. Offsets
 //! are byte offsets into the original text.
 
+use std::collections::HashMap;
+use std::hash::Hasher;
+use std::sync::{Arc, Mutex};
+
 use tantivy_tokenizer_api::{Token, TokenStream, Tokenizer};
 
 use crate::{Analyzer, is_noise};
@@ -16,11 +20,71 @@ use crate::{Analyzer, is_noise};
 #[derive(Clone, Debug)]
 pub struct JiebaTokenizer {
     analyzer: Analyzer,
+    ready: ReadyTokens,
+}
+
+/// Tokens made ahead of indexing (the pipeline segments each article once, for analysis and
+/// the index alike), waiting for the index's tokenizer to ask for their text. A text handed
+/// over this way is not segmented again; any other text is.
+#[derive(Clone, Debug, Default)]
+pub struct ReadyTokens {
+    waiting: Arc<Mutex<Waiting>>,
+}
+
+/// Token lists by (length, hash) of their text; one list per article that left it.
+type Waiting = HashMap<(usize, u64), Vec<Vec<Token>>>;
+
+impl ReadyTokens {
+    fn key(text: &str) -> (usize, u64) {
+        let mut h = std::hash::DefaultHasher::new();
+        h.write(text.as_bytes());
+        (text.len(), h.finish())
+    }
+
+    /// Leaves the tokens of `text` for the tokenizer.
+    pub fn put(&self, text: &str, tokens: Vec<Token>) {
+        if let Ok(mut w) = self.waiting.lock() {
+            w.entry(Self::key(text)).or_default().push(tokens);
+        }
+    }
+
+    /// The tokens left for `text`, if any.
+    pub fn take(&self, text: &str) -> Option<Vec<Token>> {
+        let mut w = self.waiting.lock().ok()?;
+        let key = Self::key(text);
+        let list = w.get_mut(&key)?;
+        let tokens = list.pop();
+        if list.is_empty() {
+            w.remove(&key);
+        }
+        tokens
+    }
+
+    /// Forgets whatever is still waiting (texts the index never tokenized).
+    pub fn clear(&self) {
+        if let Ok(mut w) = self.waiting.lock() {
+            w.clear();
+        }
+    }
+
+    /// Texts waiting.
+    pub fn len(&self) -> usize {
+        self.waiting.lock().map_or(0, |w| w.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 impl JiebaTokenizer {
     pub fn new(analyzer: Analyzer) -> Self {
-        JiebaTokenizer { analyzer }
+        JiebaTokenizer::with_ready(analyzer, ReadyTokens::default())
+    }
+
+    /// A tokenizer that first looks for tokens left in `ready`.
+    pub fn with_ready(analyzer: Analyzer, ready: ReadyTokens) -> Self {
+        JiebaTokenizer { analyzer, ready }
     }
 
     /// The tokens of `text`, as the index sees them.
@@ -128,10 +192,8 @@ impl Tokenizer for JiebaTokenizer {
     type TokenStream<'a> = JiebaTokenStream;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> JiebaTokenStream {
-        JiebaTokenStream {
-            tokens: self.tokens(text),
-            index: 0,
-        }
+        let tokens = self.ready.take(text).unwrap_or_else(|| self.tokens(text));
+        JiebaTokenStream { tokens, index: 0 }
     }
 }
 
@@ -244,5 +306,51 @@ mod tests {
             got.push(stream.token().text.clone());
         }
         assert_eq!(got, texts(&expected));
+    }
+
+    fn streamed(tk: &mut JiebaTokenizer, text: &str) -> Vec<String> {
+        let mut stream = tk.token_stream(text);
+        let mut got = Vec::new();
+        while stream.advance() {
+            got.push(stream.token().text.clone());
+        }
+        got
+    }
+
+    #[test]
+    fn tokens_left_ready_are_used_once_each() {
+        let ready = ReadyTokens::default();
+        let mut tk = JiebaTokenizer::with_ready(analyzer().clone(), ready.clone());
+        let text = "科普中国进基层";
+        let marked = |m: &str| {
+            let mut t = tk_token(m);
+            t.position = 0;
+            vec![t]
+        };
+        // two articles with the same headline leave two lists; each is taken once
+        ready.put(text, marked("甲"));
+        ready.put(text, marked("乙"));
+        assert_eq!(ready.len(), 1);
+        let first = streamed(&mut tk, text);
+        let second = streamed(&mut tk, text);
+        let mut both = [first, second].concat();
+        both.sort();
+        assert_eq!(both, vec!["乙".to_string(), "甲".to_string()]);
+        assert!(ready.is_empty());
+        // nothing left: the text is segmented as usual
+        assert_eq!(streamed(&mut tk, text), texts(&tk.tokens(text)));
+        ready.put("别的文本", marked("丙"));
+        ready.clear();
+        assert!(ready.is_empty());
+    }
+
+    fn tk_token(text: &str) -> Token {
+        Token {
+            offset_from: 0,
+            offset_to: text.len(),
+            position: 0,
+            text: text.to_string(),
+            position_length: 1,
+        }
     }
 }

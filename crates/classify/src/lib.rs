@@ -243,9 +243,13 @@ impl Classifier {
             Vec::new()
         } else {
             // the headline and the lead carry a news text's keywords
-            let lead: String = body.chars().take(KEYWORD_LEAD_CHARS).collect();
+            let lead_end = body
+                .char_indices()
+                .nth(KEYWORD_LEAD_CHARS)
+                .map_or(body.len(), |(i, _)| i);
+            let lead = analysis.body_words.iter().filter(|w| w.end <= lead_end);
             self.analyzer
-                .keywords(&format!("{title}\n{lead}"), keywords)
+                .keywords_of_words(analysis.title_words.iter().chain(lead), keywords)
                 .into_iter()
                 .map(|k| k.word)
                 .collect()

@@ -276,17 +276,6 @@ pub struct Ingest<'a> {
     pub commit_every: usize,
     /// Ids added to the index since its last commit.
     uncommitted: Vec<i64>,
-    /// Checkpoints the store's log beside the writer while this lives.
-    checkpointer: Option<yuqing_store::Checkpointer>,
-}
-
-impl Drop for Ingest<'_> {
-    fn drop(&mut self) {
-        // a failure here leaves checkpoints to the next open of the store
-        let _ = self
-            .store
-            .checkpoint_in_foreground(self.checkpointer.take());
-    }
 }
 
 impl<'a> Ingest<'a> {
@@ -296,9 +285,7 @@ impl<'a> Ingest<'a> {
         heap_bytes: usize,
     ) -> Result<Ingest<'a>> {
         let writer = index.writer(heap_bytes)?;
-        let checkpointer = store.checkpoint_in_background()?;
         Ok(Ingest {
-            checkpointer,
             store,
             index,
             writer,

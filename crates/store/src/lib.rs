@@ -228,23 +228,6 @@ const CACHE_KIB: usize = 512 * 1024;
 /// Pages in the write-ahead log before the writer copies them into the database.
 const WAL_AUTOCHECKPOINT: i64 = 16_384;
 
-/// The thread checkpointing the write-ahead log beside a bulk writer; stops (after a last
-/// pass) when dropped.
-#[derive(Debug)]
-pub struct Checkpointer {
-    stop: Option<std::sync::mpsc::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Drop for Checkpointer {
-    fn drop(&mut self) {
-        drop(self.stop.take());
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
 impl Store {
     /// Opens (creating if needed) the store in `dir`: `dir/yuqing.db` and `dir/raw/`.
     pub fn open(dir: &Path) -> Result<Store> {
@@ -267,6 +250,8 @@ impl Store {
         conn.pragma_update(None, "cache_size", -(CACHE_KIB as i64))?;
         // fewer, larger checkpoints write a page changed by several batches once
         conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT)?;
+        // after a large batch the log file is cut back rather than kept at its largest
+        conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
         let mut store = Store {
             conn,
             archive: Some(RawArchive::new(dir.join("raw"))),
@@ -274,53 +259,6 @@ impl Store {
         };
         schema::migrate(&mut store.conn)?;
         Ok(store)
-    }
-
-    /// Moves checkpointing of the write-ahead log to a thread of its own for as long as the
-    /// returned guard lives: copying committed pages into the database file, and waiting for
-    /// the disk to take them, stops being the writer's work. (Nothing for a store in memory.)
-    pub fn checkpoint_in_background(&mut self) -> Result<Option<Checkpointer>> {
-        if self.archive.is_none() {
-            return Ok(None);
-        }
-        let conn = Connection::open(&self.path).map_err(|source| StoreError::Open {
-            path: self.path.display().to_string(),
-            source,
-        })?;
-        conn.busy_timeout(std::time::Duration::from_secs(30))?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
-        let (stop, stopped) = std::sync::mpsc::channel::<()>();
-        let thread = std::thread::Builder::new()
-            .name("checkpoint".into())
-            .spawn(move || {
-                let checkpoint = || {
-                    // a busy or failed pass is retried at the next tick; the log only grows
-                    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
-                };
-                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
-                    stopped.recv_timeout(std::time::Duration::from_millis(250))
-                {
-                    checkpoint();
-                }
-                checkpoint();
-            })
-            .map_err(|source| StoreError::Archive {
-                path: self.path.display().to_string(),
-                source,
-            })?;
-        Ok(Some(Checkpointer {
-            stop: Some(stop),
-            thread: Some(thread),
-        }))
-    }
-
-    /// Gives checkpointing back to the writer (after [`Store::checkpoint_in_background`]).
-    pub fn checkpoint_in_foreground(&mut self, c: Option<Checkpointer>) -> Result<()> {
-        drop(c);
-        self.conn
-            .pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT)?;
-        Ok(())
     }
 
     /// A store in memory with no raw archive (tests).

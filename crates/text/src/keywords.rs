@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use jieba_rs::KeywordExtract;
 use serde::Serialize;
 
-use crate::{Analyzer, normalize};
+use crate::Analyzer;
 
 /// Parts of speech a keyword may have: nouns of all kinds, verbal nouns, idioms, Latin words.
 const KEYWORD_POS: [&str; 9] = ["n", "nr", "ns", "nt", "nz", "vn", "l", "eng", "v"];
@@ -20,25 +20,80 @@ pub struct Keyword {
 impl Analyzer {
     /// The `k` most characteristic words of `text`.
     pub fn keywords(&self, text: &str, k: usize) -> Vec<Keyword> {
-        let n = normalize(text);
-        self.tfidf
-            .extract_keywords(
-                self.jieba(),
-                &n.text,
-                k,
-                KEYWORD_POS.iter().map(|s| s.to_string()).collect(),
-            )
+        self.keywords_of_words(&self.tag(text), k)
+    }
+
+    /// The `k` most characteristic of words already tagged by [`Analyzer::tag`]: TF-IDF over
+    /// jieba's IDF table among the keyword parts of speech, as jieba's own extractor weighs
+    /// them (without segmenting the text a second time).
+    pub fn keywords_of_words<'w>(
+        &self,
+        words: impl IntoIterator<Item = &'w crate::Word>,
+        k: usize,
+    ) -> Vec<Keyword> {
+        let config = self.tfidf.config();
+        let mut tf: HashMap<&str, u64> = HashMap::new();
+        for w in words {
+            if KEYWORD_POS.contains(&w.pos.as_str())
+                && w.text.chars().count() >= config.min_keyword_length()
+                && !config.stop_words().contains(&w.text)
+            {
+                *tf.entry(w.text.as_str()).or_default() += 1;
+            }
+        }
+        let total = tf.values().sum::<u64>().max(1) as f64;
+        let mut scored: Vec<(f64, &str)> = tf
             .into_iter()
-            .filter(|kw| {
-                !self.is_stop_word(&kw.keyword) && !kw.keyword.chars().all(|c| c.is_ascii_digit())
-            })
-            .map(|kw| Keyword {
-                word: kw.keyword.to_lowercase(),
-                weight: kw.weight,
+            .map(|(w, n)| (n as f64 * self.idf(w) / total, w))
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+        scored
+            .into_iter()
+            .filter(|(_, w)| !self.is_stop_word(w) && !w.chars().all(|c| c.is_ascii_digit()))
+            .take(k)
+            .map(|(weight, w)| Keyword {
+                word: w.to_string(),
+                weight,
             })
             .collect()
     }
+
+    /// A word's inverse document frequency in jieba's table (the table's median for a word it
+    /// lacks), asked of jieba once per word and remembered.
+    fn idf(&self, word: &str) -> f64 {
+        if let Some(v) = self.idf.read().ok().and_then(|m| m.get(word).copied()) {
+            return v;
+        }
+        // jieba weighs a one-word text's only keyword by exactly its IDF
+        let kws = self
+            .tfidf
+            .extract_keywords(self.jieba(), word, 2, Vec::new());
+        let v = match kws.as_slice() {
+            [only] if only.keyword.to_lowercase() == word => only.weight,
+            _ => self.median_idf(),
+        };
+        if let Ok(mut m) = self.idf.write()
+            && m.len() < IDF_CACHE_WORDS
+        {
+            m.insert(word.to_string(), v);
+        }
+        v
+    }
+
+    /// The IDF jieba gives a word missing from its table.
+    fn median_idf(&self) -> f64 {
+        *self.median_idf.get_or_init(|| {
+            // a Latin nonsense word: one token, in no table
+            self.tfidf
+                .extract_keywords(self.jieba(), "qxzvkjw", 1, Vec::new())
+                .first()
+                .map_or(0.0, |k| k.weight)
+        })
+    }
 }
+
+/// Words whose IDF is remembered (the vocabulary of years of coverage fits many times over).
+const IDF_CACHE_WORDS: usize = 1_000_000;
 
 /// A term more frequent in the current period than in the baseline.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -104,6 +159,39 @@ mod tests {
             "{words:?}"
         );
         assert!(kws.windows(2).all(|w| w[0].weight >= w[1].weight));
+    }
+
+    #[test]
+    fn keywords_of_tagged_words_weigh_as_jiebas_extractor_does() {
+        let a = analyzer();
+        let text = "省科协在省科技馆举办最美科技工作者先进事迹报告会，五位科技工作者讲述扎根基层、潜心钻研的故事。农业科学院研究员李华带领团队培育抗旱小麦新品种，新品种已在全省推广种植。";
+        let ours = a.keywords(text, 8);
+        let jiebas: Vec<(String, f64)> = a
+            .tfidf
+            .extract_keywords(
+                a.jieba(),
+                &crate::normalize(text).text,
+                8,
+                KEYWORD_POS.iter().map(|s| s.to_string()).collect(),
+            )
+            .into_iter()
+            .filter(|k| !a.is_stop_word(&k.keyword))
+            .map(|k| (k.keyword, k.weight))
+            .collect();
+        assert!(!ours.is_empty());
+        assert_eq!(ours.len(), jiebas.len());
+        for (o, (w, weight)) in ours.iter().zip(&jiebas) {
+            assert_eq!(&o.word, w);
+            assert!(
+                (o.weight - weight).abs() < 1e-9,
+                "{}: {} vs {weight}",
+                o.word,
+                o.weight
+            );
+        }
+        // a word in no table gets the median, and asking again gives the same
+        assert_eq!(a.idf("qxzvkjw"), a.median_idf());
+        assert_eq!(a.idf("科技"), a.idf("科技"));
     }
 
     #[test]

@@ -103,6 +103,9 @@ pub struct Analyzer {
     stop: Arc<HashSet<String>>,
     aliases: Arc<HashMap<String, Vec<String>>>,
     tfidf: Arc<TfIdf>,
+    /// IDF looked up per word (see `keywords.rs`).
+    idf: Arc<std::sync::RwLock<HashMap<String, f64>>>,
+    median_idf: Arc<std::sync::OnceLock<f64>>,
     user_words: Arc<Vec<String>>,
 }
 
@@ -167,6 +170,8 @@ impl Analyzer {
             stop: Arc::new(stop),
             aliases: Arc::new(aliases),
             tfidf: Arc::new(tfidf),
+            idf: Arc::default(),
+            median_idf: Arc::default(),
             user_words: Arc::new(user_words),
         })
     }

@@ -294,3 +294,54 @@ fn facets_count_matches() {
     assert!(index().contains(4).unwrap());
     assert!(!index().contains(99).unwrap());
 }
+
+#[test]
+fn tokens_made_ahead_are_indexed_and_a_rollback_drops_uncommitted_additions() {
+    let a = Analyzer::builtin();
+    let idx = SearchIndex::in_ram(a.clone()).unwrap();
+    let mut w = idx.writer(50_000_000).unwrap();
+    let mut made = doc(
+        1,
+        1,
+        "科普中国进基层",
+        "科协组织科普讲座走进社区。",
+        "cast",
+        "机关",
+        &[],
+        "2025-05-01",
+    );
+    made.title_tokens = Some(a.tokenizer().tokens(&made.title));
+    made.body_tokens = Some(a.tokenizer().tokens(&made.body));
+    w.add(made).unwrap();
+    w.commit().unwrap();
+    idx.reload().unwrap();
+    let found = |q: &str| {
+        idx.search(&SearchRequest {
+            query: q.into(),
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap()
+        .total
+    };
+    assert_eq!(found("\"科普讲座\""), 1);
+    assert_eq!(found("title:科普"), 1);
+    // an addition rolled back (its store transaction failed) never reaches a commit
+    let mut lost = doc(
+        2,
+        2,
+        "不会留下的文章",
+        "回滚之后科普不见了。",
+        "cast",
+        "机关",
+        &[],
+        "2025-05-02",
+    );
+    lost.body_tokens = Some(a.tokenizer().tokens(&lost.body));
+    w.add(lost).unwrap();
+    w.rollback().unwrap();
+    w.commit().unwrap();
+    idx.reload().unwrap();
+    assert_eq!(idx.count(), 1);
+    assert_eq!(found("回滚"), 0);
+}

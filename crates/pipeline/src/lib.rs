@@ -285,6 +285,7 @@ impl<'a> Ingest<'a> {
         heap_bytes: usize,
     ) -> Result<Ingest<'a>> {
         let writer = index.writer(heap_bytes)?;
+        store.use_writer_cache()?;
         Ok(Ingest {
             store,
             index,

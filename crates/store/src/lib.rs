@@ -223,8 +223,8 @@ fn row_to_article(r: &rusqlite::Row<'_>) -> rusqlite::Result<Article> {
     })
 }
 
-/// The SQLite page cache, in KiB.
-const CACHE_KIB: usize = 512 * 1024;
+/// The SQLite page cache of a bulk writer, in KiB.
+const WRITER_CACHE_KIB: i64 = 512 * 1024;
 /// Pages in the write-ahead log before the writer copies them into the database.
 const WAL_AUTOCHECKPOINT: i64 = 16_384;
 
@@ -244,10 +244,6 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        // a batch of articles touches pages all over the dozen indexes of a large store; a
-        // page cache that holds them keeps SQLite from spilling (and re-writing) dirty pages
-        // mid-transaction and from re-reading them through the kernel; it grows only as used
-        conn.pragma_update(None, "cache_size", -(CACHE_KIB as i64))?;
         // fewer, larger checkpoints write a page changed by several batches once
         conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT)?;
         // after a large batch the log file is cut back rather than kept at its largest
@@ -290,6 +286,16 @@ impl Store {
         let out = f(&mut t)?;
         t.tx.commit()?;
         Ok(out)
+    }
+
+    /// Gives this connection the page cache of a bulk writer. A batch of articles touches pages
+    /// all over the dozen indexes of a large store; a cache that holds them keeps SQLite from
+    /// spilling (and re-writing) dirty pages mid-transaction and from re-reading them through
+    /// the kernel. It grows only as used; readers keep SQLite's small default.
+    pub fn use_writer_cache(&self) -> Result<()> {
+        self.conn
+            .pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
+        Ok(())
     }
 
     /// Like [`Store::transaction`] for work that can fail in other ways too.

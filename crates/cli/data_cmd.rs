@@ -30,6 +30,14 @@ pub fn data_dir(cli: &Cli) -> anyhow::Result<PathBuf> {
 }
 
 pub fn open_store(dir: &Path) -> anyhow::Result<Store> {
+    if let Ok(n) = Store::pending_migrations(dir)
+        && n > 0
+    {
+        eprintln!(
+            "升级数据库结构 (upgrading the store in {} by {n} schema step(s)): indexes are rebuilt, a large store takes a minute or two",
+            dir.display()
+        );
+    }
     Store::open(dir).with_context(|| format!("cannot open the store in {}", dir.display()))
 }
 

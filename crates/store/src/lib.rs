@@ -288,6 +288,12 @@ impl Store {
         Ok(out)
     }
 
+    /// How many schema migrations opening the store in `dir` will run (each rebuilds indexes
+    /// or tables, which takes a while on a large store); 0 for a new or current store.
+    pub fn pending_migrations(dir: &Path) -> Result<usize> {
+        schema::pending(&dir.join(DB_FILE))
+    }
+
     /// Gives this connection the page cache of a bulk writer. A batch of articles touches pages
     /// all over the dozen indexes of a large store; a cache that holds them keeps SQLite from
     /// spilling (and re-writing) dirty pages mid-transaction and from re-reading them through

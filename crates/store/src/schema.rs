@@ -130,6 +130,17 @@ const MIGRATIONS: &[&str] = &[
     "#,
 ];
 
+/// Migrations a database at `path` still needs, read without changing anything (0 when there
+/// is no file yet: creating a store is quick).
+pub fn pending(path: &std::path::Path) -> Result<usize> {
+    if !path.exists() {
+        return Ok(0);
+    }
+    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    Ok(MIGRATIONS.len().saturating_sub(current.max(0) as usize))
+}
+
 pub fn migrate(conn: &mut Connection) -> Result<()> {
     let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     let known = MIGRATIONS.len() as i64;

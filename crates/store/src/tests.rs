@@ -230,3 +230,39 @@ fn story_lookups_are_answered_by_covering_indexes() {
         assert!(plan.contains("COVERING INDEX"), "{index}: {plan}");
     }
 }
+
+#[test]
+fn an_older_store_is_told_apart_and_upgraded_at_open() {
+    let dir = std::env::temp_dir().join(format!("yuqing-store-mig-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(Store::pending_migrations(&dir).unwrap(), 0, "no store yet");
+    let mut s = Store::open(&dir).unwrap();
+    let a = s
+        .upsert(&article(
+            "https://a.example.cn/1.html",
+            "省科协举办先进事迹报告会",
+            BODY,
+        ))
+        .unwrap();
+    drop(s);
+    assert_eq!(Store::pending_migrations(&dir).unwrap(), 0);
+    // as a store written before the story indexes became covering
+    let conn = Connection::open(dir.join(DB_FILE)).unwrap();
+    conn.pragma_update(None, "user_version", 2).unwrap();
+    drop(conn);
+    assert_eq!(Store::pending_migrations(&dir).unwrap(), 1);
+    let mut s = Store::open(&dir).unwrap();
+    assert_eq!(Store::pending_migrations(&dir).unwrap(), 0);
+    assert_eq!(s.integrity_check().unwrap(), "ok");
+    // the rebuilt indexes still find the story
+    let b = s
+        .upsert(&article(
+            "https://b.example.com/2.html",
+            "省科协举办先进事迹报告会",
+            &format!("{BODY}\n（来源：示例日报）"),
+        ))
+        .unwrap();
+    assert_eq!(b.cluster, a.cluster);
+    drop(s);
+    let _ = std::fs::remove_dir_all(&dir);
+}

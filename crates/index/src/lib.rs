@@ -25,6 +25,7 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term,
 };
+use yuqing_model::html::escape;
 use yuqing_text::{Analyzer, JiebaTokenizer, ReadyTokens};
 
 pub use query::QueryError;
@@ -583,21 +584,6 @@ impl Writer {
         self.ready.clear();
         Ok(())
     }
-}
-
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// The snippet with matches in `<b>…</b>` (adjacent matches merged), the rest escaped; the

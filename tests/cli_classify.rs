@@ -79,6 +79,71 @@ fn classify_prints_the_documented_shape() {
 }
 
 #[test]
+fn by_source_scores_every_source_on_a_model_that_never_saw_it() {
+    let g = root().join("tests/fixtures/gold_sources.jsonl");
+    let (code, out, err) = yuqing(
+        &[
+            "eval",
+            "classify",
+            g.to_str().unwrap(),
+            "--by-source",
+            "--curve",
+            "--json",
+        ],
+        None,
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {err}"));
+    assert_eq!(v["items"], 24);
+    let per: Vec<&str> = v["per_source"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(per, ["a", "b", "c"]);
+    for s in v["per_source"].as_array().unwrap() {
+        assert_eq!(s["items"], 8, "{s}");
+    }
+    assert_eq!(v["pooled"]["untagged"], 6);
+    assert_eq!(v["learning_curve"].as_array().unwrap().len(), 3);
+    let floors = v["floors"].as_array().unwrap();
+    assert_eq!(floors.len(), 4);
+    // the exit code follows the floors
+    let met = floors.iter().all(|f| f["met"] == true);
+    assert_eq!(code, if met { 0 } else { 1 }, "{v}");
+
+    // floors given on the command line replace the team's
+    let (code, out, _) = yuqing(
+        &[
+            "eval",
+            "classify",
+            g.to_str().unwrap(),
+            "--by-source",
+            "--floor-f1",
+            "0,0,0",
+            "--floor-false-tags",
+            "1",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("(floor >= 0.00)"), "{out}");
+    let (code, _, err) = yuqing(
+        &[
+            "eval",
+            "classify",
+            g.to_str().unwrap(),
+            "--by-source",
+            "--floor-f1",
+            "0.7,0.8",
+        ],
+        None,
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("three numbers"), "{err}");
+}
+
+#[test]
 fn eval_reports_every_tag_and_refuses_training_data() {
     let g = gold();
     let (code, out, _) = yuqing(
@@ -94,16 +159,25 @@ fn eval_reports_every_tag_and_refuses_training_data() {
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["items"], 8);
-    assert_eq!(v["tags"].as_array().unwrap().len(), 3);
+    assert_eq!(v["pooled"]["tags"].as_array().unwrap().len(), 3);
     assert_eq!(v["mode"], "rules only");
 
     let (code, out, _) = yuqing(
         &["eval", "classify", g.to_str().unwrap(), "--cv", "2"],
         None,
     );
-    assert!(code == 0 || code == 1, "floors decide the code");
+    assert_eq!(code, 0, "k-fold reports and checks no floors: {out}");
     assert!(out.contains("2-fold cross-validation"), "{out}");
-    assert!(out.contains("typical_case F1"), "{out}");
+    assert!(out.contains("典型案例"), "{out}");
+    assert!(!out.contains("floor"), "{out}");
+
+    // leave-one-source-out needs sources to leave out
+    let (code, _, err) = yuqing(
+        &["eval", "classify", g.to_str().unwrap(), "--by-source"],
+        None,
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("at least two sources"), "{err}");
 
     let model = std::env::temp_dir().join(format!("yuqing-model-{}.json", std::process::id()));
     let (code, out, err) = yuqing(

@@ -234,7 +234,7 @@ fn import_search_label_reindex() {
         m["trained_on"]
             .as_str()
             .unwrap()
-            .contains("1 labelled articles"),
+            .contains("analysts' labels on 1 article"),
         "{m}"
     );
 

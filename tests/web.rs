@@ -349,3 +349,125 @@ fn off_loopback_every_request_needs_the_token() {
     assert!(!yuqing_web::is_loopback(&"0.0.0.0:8080".parse().unwrap()));
     assert!(yuqing_web::is_loopback(&"127.0.0.1:8080".parse().unwrap()));
 }
+
+#[test]
+fn the_review_queue_confirms_and_rejects_near_threshold_scores() {
+    let dir = temp("web-review");
+    build(&dir);
+    // two articles whose scores sit near a threshold: set by hand so that the queue's content
+    // does not depend on the shipped model's weights
+    {
+        let store = yuqing_store::Store::open(&dir.join("data")).unwrap();
+        let c = store.connection();
+        c.execute("UPDATE articles SET review = NULL", ()).unwrap();
+        c.execute(
+            r#"UPDATE articles SET review = '{"tag":"typical_case","score":0.61,"threshold":0.7,"evidence":{"cues":["通报"],"people":[],"orgs":["省纪委监委"],"places":[],"sentence":"省纪委监委公开通报三起典型问题。"}}' WHERE id = 3"#,
+            (),
+        )
+        .unwrap();
+        c.execute(
+            r#"UPDATE articles SET review = '{"tag":"typical_event","score":0.66,"threshold":0.6,"evidence":{"cues":["大赛"],"sentence":"决赛在省科技馆举行。"}}' WHERE id = 4"#,
+            (),
+        )
+        .unwrap();
+    }
+    let srv = serve(state(&dir, None));
+    let a = srv.addr;
+
+    let page = get(a, "/review");
+    assert_eq!(page.status, 200);
+    let html = page.text();
+    assert!(html.contains("待复核"), "{html}");
+    assert!(
+        html.contains("id=\"a3\"") && html.contains("id=\"a4\""),
+        "{html}"
+    );
+    assert!(html.contains("得分 0.61，阈值 0.70"), "{html}");
+    assert!(
+        html.contains("省纪委监委公开通报三起典型问题。"),
+        "the evidence sentence"
+    );
+    assert!(html.contains("机构：省纪委监委"), "{html}");
+    assert!(html.contains("确认是典型案例") && html.contains("不是典型事件"));
+    // newest first
+    let (p3, p4) = (
+        html.find("id=\"a3\"").unwrap(),
+        html.find("id=\"a4\"").unwrap(),
+    );
+    let date = |id: i64| {
+        get(a, &format!("/api/articles/{id}")).json()["article"]["published_at"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(p4 < p3, date(4) > date(3), "newest first");
+
+    // one click confirms: recorded as a label, back to the queue, and the item leaves it
+    let form = "tag=typical_case&applies=1&form_token=test-form-token&back=review";
+    let r = request(
+        a,
+        "POST",
+        "/articles/3/labels",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        form.as_bytes(),
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(r.header("location"), "/review");
+    let v = get(a, "/api/articles/3").json();
+    assert_eq!(v["labels"][0]["tag"], "typical_case");
+    assert_eq!(v["labels"][0]["applies"], true);
+    assert_eq!(v["labels"][0]["analyst"], "web");
+    let html = get(a, "/review").text();
+    assert!(
+        !html.contains("id=\"a3\"") && html.contains("id=\"a4\""),
+        "{html}"
+    );
+
+    // rejecting removes the tag if the model had given it
+    let form = "tag=typical_event&applies=0&form_token=test-form-token&back=review";
+    let r = request(
+        a,
+        "POST",
+        "/articles/4/labels",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        form.as_bytes(),
+    );
+    assert_eq!(r.status, 303);
+    let v = get(a, "/api/articles/4").json();
+    assert_eq!(v["labels"][0]["applies"], false);
+    assert!(
+        !v["article"]["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["tag"] == "typical_event")
+    );
+    assert!(get(a, "/review").text().contains("没有待复核的文章"));
+    // a forged confirm is refused like any correction
+    let r = request(
+        a,
+        "POST",
+        "/articles/4/labels",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        b"tag=typical_event&applies=1&form_token=guess&back=review",
+    );
+    assert_eq!(r.status, 403);
+
+    // the article page names the model that tagged it
+    let model: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("dictionaries/typical.model.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let id = model["id"].as_str().unwrap();
+    assert!(id.starts_with("typical-"));
+    let page = get(a, "/articles/2").text();
+    assert!(
+        page.contains(&format!("标注模型：<code>{id}</code>")),
+        "{page}"
+    );
+    assert_eq!(get(a, "/api/articles/2").json()["article"]["model"], id);
+}

@@ -10,16 +10,19 @@ pub mod cues;
 pub mod eval;
 mod features;
 pub mod model;
+mod signals;
 mod topics;
+pub mod train;
 
 use serde::Serialize;
 use yuqing_model::{Tag, Topic};
 use yuqing_text::Analyzer;
 
 pub use cues::{CueError, CueHit, CueLexicon};
-pub use features::{Analysis, is_name};
-pub use model::{Example, Model, ModelError, TagModel, TrainOptions, train};
+pub use features::{Analysis, HEADLINE_ONLY_CHARS, is_name};
+pub use model::{Calibration, Kind, Model, ModelError, TagModel};
 pub use topics::TopicMatcher;
+pub use train::{Example, TrainOptions, train};
 
 /// The cue lexicon files' contents, in `Tag::ALL` order.
 #[derive(Clone, Debug)]
@@ -102,6 +105,22 @@ pub struct Classification {
     pub scores: [f64; 3],
     pub topics: Vec<String>,
     pub keywords: Vec<String>,
+    /// The tag whose score lies closest to its threshold, when it lies within [`REVIEW_BAND`]
+    /// of it: what an analyst should confirm or reject (待复核).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub review: Option<Review>,
+}
+
+/// Scores within this distance of a tag's threshold (either side) are put up for review.
+pub const REVIEW_BAND: f64 = 0.15;
+
+/// A score near a threshold.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Review {
+    pub tag: Tag,
+    pub score: f64,
+    pub threshold: f64,
+    pub evidence: Evidence,
 }
 
 /// Keywords are taken from the headline and this many characters of the text.
@@ -113,10 +132,11 @@ pub struct Classifier {
     analyzer: Analyzer,
     lexicons: [CueLexicon; 3],
     model: Model,
-    thresholds: [f64; 3],
+    /// Thresholds for full texts and for headlines, in `Tag::ALL` order.
+    thresholds: [[f64; 3]; 2],
     topics: TopicMatcher,
-    /// The model's weights in hash maps, for scoring.
-    compiled: [model::Compiled; 3],
+    /// The model's weights in hash maps, for scoring: full texts, then headlines.
+    compiled: [[model::Compiled; 3]; 2],
 }
 
 fn parse_lexicons(lex: &Lexicons) -> Result<[CueLexicon; 3], ClassifyError> {
@@ -156,8 +176,9 @@ impl Classifier {
         model: Model,
         topics: Vec<Topic>,
     ) -> Result<Classifier, ClassifyError> {
-        let thresholds = Tag::ALL.map(|t| model.tag(t).threshold);
-        let compiled = Tag::ALL.map(|t| model::Compiled::new(model.tag(t)));
+        let thresholds = Kind::ALL.map(|k| Tag::ALL.map(|t| model.tag_of(k, t).threshold));
+        let compiled =
+            Kind::ALL.map(|k| Tag::ALL.map(|t| model::Compiled::new(model.tag_of(k, t))));
         Ok(Classifier {
             compiled,
             analyzer,
@@ -190,13 +211,19 @@ impl Classifier {
         &self.model
     }
 
-    /// Overrides the thresholds (from the configuration), in `Tag::ALL` order.
+    /// Overrides the full-text thresholds (from the configuration), in `Tag::ALL` order.
     pub fn set_thresholds(&mut self, thresholds: [f64; 3]) {
-        self.thresholds = thresholds;
+        self.thresholds[0] = thresholds;
     }
 
+    /// The thresholds for full texts, in `Tag::ALL` order.
     pub fn thresholds(&self) -> [f64; 3] {
-        self.thresholds
+        self.thresholds[0]
+    }
+
+    /// The thresholds that apply to an item of this kind.
+    pub fn thresholds_of(&self, kind: Kind) -> [f64; 3] {
+        self.thresholds[kind_index(kind)]
     }
 
     /// The analysis the model reads (exposed for training).
@@ -228,10 +255,11 @@ impl Classifier {
         search_tokens: Option<&std::collections::HashSet<&str>>,
     ) -> Classification {
         let features = analysis.features(&self.analyzer);
-        let scores = [0, 1, 2].map(|i| self.compiled[i].score(&features));
+        let k = kind_index(analysis.kind());
+        let scores = [0, 1, 2].map(|i| self.compiled[k][i].score(&features));
         let mut tags = Vec::new();
         for (i, tag) in Tag::ALL.iter().enumerate() {
-            if scores[i] >= self.thresholds[i] {
+            if scores[i] >= self.thresholds[k][i] {
                 tags.push(TagResult {
                     tag: *tag,
                     score: (scores[i] * 1000.0).round() / 1000.0,
@@ -239,6 +267,16 @@ impl Classifier {
                 });
             }
         }
+        let review = (0..3)
+            .map(|i| (i, (scores[i] - self.thresholds[k][i]).abs()))
+            .filter(|(_, d)| *d <= REVIEW_BAND)
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(i, _)| Review {
+                tag: Tag::ALL[i],
+                score: (scores[i] * 1000.0).round() / 1000.0,
+                threshold: (self.thresholds[k][i] * 1000.0).round() / 1000.0,
+                evidence: self.evidence(i, analysis, title, body),
+            });
         let keywords = if keywords == 0 {
             Vec::new()
         } else {
@@ -262,6 +300,7 @@ impl Classifier {
                 None => self.topics.matches(&self.analyzer, title, body),
             },
             keywords,
+            review,
         }
     }
 
@@ -297,7 +336,12 @@ impl Classifier {
             }
             out
         };
-        let people = distinct(&|w| is_name(w));
+        let mut people: Vec<String> = Vec::new();
+        for n in a.title_names.iter().chain(&a.body_names) {
+            if !people.contains(&n.text) {
+                people.push(n.text.clone());
+            }
+        }
         // the sentence with the most cue weight (and, for people, names) supports the tag
         let mut best = (f64::MIN, title.trim().to_string());
         for (s, e) in sentences(body) {
@@ -325,6 +369,13 @@ impl Classifier {
             places: distinct(&|w| w.is_place()),
             sentence: best.1,
         }
+    }
+}
+
+fn kind_index(kind: Kind) -> usize {
+    match kind {
+        Kind::Full => 0,
+        Kind::Headline => 1,
     }
 }
 

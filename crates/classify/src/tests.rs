@@ -94,3 +94,40 @@ fn builtin_model_loads() {
         r.scores
     );
 }
+
+/// The shipped model on the look-alikes TAGS.md separates (sentences the team wrote).
+#[test]
+fn builtin_model_on_the_look_alikes() {
+    let c = Classifier::builtin(Analyzer::builtin()).unwrap();
+    let tags = |title: &str, body: &str| -> Vec<Tag> {
+        c.classify(title, body, 0)
+            .tags
+            .iter()
+            .map(|t| t.tag)
+            .collect()
+    };
+    // a profile of a named person that never says 先进, 榜样 or 楷模
+    assert_eq!(
+        tags(
+            "陈海生：岛上的赤脚医生",
+            "清晨五点，陈海生背起药箱出了门。东礁村散落在六座小岛上，陈海生每天要坐船跑三个岛。他从父亲手里接过药箱时只有二十岁，如今已经五十八岁。陈海生说，村里老人多，离不开医生。台风天，他守在卫生室里，为受伤的渔民包扎。村民们说，陈海生在，大家心里就踏实。",
+        ),
+        [Tag::TypicalPerson]
+    );
+    // a commentary that only refers to a 通报
+    assert_eq!(
+        tags(
+            "让通报的警示作用真正发挥出来",
+            "近期，各地纪委监委陆续通报了一批违反中央八项规定精神问题。通报不是终点，要让警示教育入脑入心。我们必须认识到，作风建设永远在路上，各级党组织要切实扛起主体责任，以案为鉴，举一反三。",
+        ),
+        []
+    );
+    // a notice of a contest still to come
+    assert_eq!(
+        tags(
+            "关于举办第三届全省青少年科普讲解大赛的通知",
+            "各市科协：为激发青少年爱科学、学科学的热情，省科协定于2026年10月举办第三届全省青少年科普讲解大赛。请各单位于9月30日前报名，参赛要求见附件。",
+        ),
+        []
+    );
+}

@@ -20,7 +20,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use serde::Deserialize;
 use yuqing_classify::Classifier;
 use yuqing_index::{IndexDoc, SearchIndex, Writer};
-use yuqing_store::{Article, NewArticle, Outcome, Store, StoredTag};
+use yuqing_store::{Article, NewArticle, Outcome, Store, StoredReview, StoredTag};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
@@ -198,6 +198,13 @@ pub fn analyze(classifier: &Classifier, units: &Units, d: Draft) -> Analyzed {
             })
             .collect(),
         topics: c.topics,
+        model: classifier.model().id.clone(),
+        review: c.review.map(|r| StoredReview {
+            tag: r.tag.as_str().to_string(),
+            score: r.score,
+            threshold: r.threshold,
+            evidence: serde_json::to_value(&r.evidence).unwrap_or_default(),
+        }),
         raw: d.raw,
     };
     Analyzed {

@@ -59,6 +59,16 @@ pub struct StoredTag {
     pub evidence: serde_json::Value,
 }
 
+/// A score near its tag's threshold, put up for an analyst to confirm or reject.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StoredReview {
+    pub tag: String,
+    pub score: f64,
+    pub threshold: f64,
+    #[serde(default)]
+    pub evidence: serde_json::Value,
+}
+
 /// An article to store, after extraction and analysis.
 #[derive(Clone, Debug)]
 pub struct NewArticle {
@@ -80,6 +90,10 @@ pub struct NewArticle {
     pub keywords: Vec<String>,
     pub tags: Vec<StoredTag>,
     pub topics: Vec<String>,
+    /// The id of the model that tagged it (`typical-…`, or `rules`).
+    pub model: String,
+    /// The tag nearest its threshold, when near enough to review.
+    pub review: Option<StoredReview>,
     /// The page as fetched, kept in the raw archive.
     pub raw: Option<Vec<u8>>,
 }
@@ -127,6 +141,10 @@ pub struct Article {
     pub deleted_at: Option<String>,
     pub version: i64,
     pub raw_sha: Option<String>,
+    /// The id of the model that tagged it; empty for articles stored before models were
+    /// recorded.
+    pub model: String,
+    pub review: Option<StoredReview>,
 }
 
 /// A story cluster: who published first, and everyone who carried it.
@@ -193,7 +211,7 @@ impl std::fmt::Debug for Store {
     }
 }
 
-const ARTICLE_COLUMNS: &str = "id, canonical_url, url, source, unit, unit_kind, kind, title, published_at, fetched_at, author, origin, site_name, body, keywords, tags, topics, cluster_id, status, deleted_at, version, raw_sha";
+const ARTICLE_COLUMNS: &str = "id, canonical_url, url, source, unit, unit_kind, kind, title, published_at, fetched_at, author, origin, site_name, body, keywords, tags, topics, cluster_id, status, deleted_at, version, raw_sha, model, review";
 
 fn row_to_article(r: &rusqlite::Row<'_>) -> rusqlite::Result<Article> {
     let json_list = |s: String| serde_json::from_str::<Vec<String>>(&s).unwrap_or_default();
@@ -220,6 +238,10 @@ fn row_to_article(r: &rusqlite::Row<'_>) -> rusqlite::Result<Article> {
         deleted_at: r.get(19)?,
         version: r.get(20)?,
         raw_sha: r.get(21)?,
+        model: r.get(22)?,
+        review: r
+            .get::<_, Option<String>>(23)?
+            .and_then(|s| serde_json::from_str(&s).ok()),
     })
 }
 
@@ -540,6 +562,18 @@ impl Store {
         Ok(label)
     }
 
+    /// The review queue (待复核): articles whose tag score lies near its threshold and that no
+    /// analyst has ruled on for that tag, newest first.
+    pub fn review_queue(&self, limit: usize) -> Result<Vec<Article>> {
+        let mut st = self.conn.prepare(&format!(
+            "SELECT {ARTICLE_COLUMNS} FROM articles a WHERE review IS NOT NULL AND status != 'deleted' \
+             AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.article_id = a.id AND l.tag = json_extract(a.review, '$.tag')) \
+             ORDER BY published_ts IS NULL, published_ts DESC, id DESC LIMIT ?1"
+        ))?;
+        let rows = st.query_map([limit as i64], row_to_article)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     pub fn labels(&self) -> Result<Vec<Label>> {
         let mut st = self.conn.prepare(
             "SELECT id, article_id, tag, applies, was_tagged, analyst, created_at FROM labels ORDER BY id",
@@ -597,12 +631,16 @@ impl Tx<'_> {
         let tags = serde_json::to_string(&a.tags).unwrap_or_else(|_| "[]".into());
         let published = a.published_at.map(|d| d.to_rfc3339());
         let published_ts = a.published_at.as_ref().map(ts);
+        let review = a
+            .review
+            .as_ref()
+            .and_then(|r| serde_json::to_string(r).ok());
         if let Some((id, body_hash, title, cluster)) = existing {
             if body_hash == fp.body_hash as i64 && title == a.title {
                 // same text: refresh the analysis, keep the record
                 self.tx.execute(
-                    "UPDATE articles SET keywords = ?2, tags = ?3, topics = ?4, source = ?5, unit = ?6, unit_kind = ?7 WHERE id = ?1",
-                    params![id, json(&a.keywords), tags, json(&a.topics), a.source, a.unit, a.unit_kind],
+                    "UPDATE articles SET keywords = ?2, tags = ?3, topics = ?4, source = ?5, unit = ?6, unit_kind = ?7, model = ?8, review = ?9 WHERE id = ?1",
+                    params![id, json(&a.keywords), tags, json(&a.topics), a.source, a.unit, a.unit_kind, a.model, review],
                 )?;
                 return Ok(Upserted {
                     id,
@@ -616,11 +654,11 @@ impl Tx<'_> {
                 params![id],
             )?;
             self.tx.execute(
-                "UPDATE articles SET url = ?2, title = ?3, published_at = coalesce(?4, published_at), published_ts = coalesce(?5, published_ts), fetched_at = ?6, author = ?7, origin = ?8, site_name = ?9, body = ?10, body_hash = ?11, simhash = ?12, b0 = ?13, b1 = ?14, b2 = ?15, b3 = ?16, features = ?17, title_key = ?18, keywords = ?19, tags = ?20, topics = ?21, status = 'edited', version = version + 1, raw_sha = coalesce(?22, raw_sha), indexed = 0 WHERE id = ?1",
+                "UPDATE articles SET url = ?2, title = ?3, published_at = coalesce(?4, published_at), published_ts = coalesce(?5, published_ts), fetched_at = ?6, author = ?7, origin = ?8, site_name = ?9, body = ?10, body_hash = ?11, simhash = ?12, b0 = ?13, b1 = ?14, b2 = ?15, b3 = ?16, features = ?17, title_key = ?18, keywords = ?19, tags = ?20, topics = ?21, status = 'edited', version = version + 1, raw_sha = coalesce(?22, raw_sha), model = ?23, review = ?24, indexed = 0 WHERE id = ?1",
                 params![
                     id, a.url, a.title, published, published_ts, a.fetched_at.to_rfc3339(), a.author, a.origin, a.site_name, a.body,
                     fp.body_hash as i64, fp.simhash as i64, block(fp.simhash, 0), block(fp.simhash, 1), block(fp.simhash, 2), block(fp.simhash, 3),
-                    fp.features as i64, fp.title_key, json(&a.keywords), tags, json(&a.topics), raw_sha
+                    fp.features as i64, fp.title_key, json(&a.keywords), tags, json(&a.topics), raw_sha, a.model, review
                 ],
             )?;
             return Ok(Upserted {
@@ -639,12 +677,13 @@ impl Tx<'_> {
                 })?;
         let cluster = cluster.unwrap_or(id);
         self.tx.execute(
-            "INSERT INTO articles (id, canonical_url, url, source, unit, unit_kind, kind, title, published_at, published_ts, fetched_at, author, origin, site_name, body, body_hash, simhash, b0, b1, b2, b3, features, title_key, keywords, tags, topics, cluster_id, status, version, raw_sha, indexed) VALUES (?28, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, 'live', 1, ?27, 0)",
+            "INSERT INTO articles (id, canonical_url, url, source, unit, unit_kind, kind, title, published_at, published_ts, fetched_at, author, origin, site_name, body, body_hash, simhash, b0, b1, b2, b3, features, title_key, keywords, tags, topics, cluster_id, status, version, raw_sha, indexed, model, review) VALUES (?28, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, 'live', 1, ?27, 0, ?29, ?30)",
             params![
                 a.canonical_url, a.url, a.source, a.unit, a.unit_kind, a.kind, a.title, published, published_ts, a.fetched_at.to_rfc3339(),
                 a.author, a.origin, a.site_name, a.body, fp.body_hash as i64, fp.simhash as i64,
                 block(fp.simhash, 0), block(fp.simhash, 1), block(fp.simhash, 2), block(fp.simhash, 3),
-                fp.features as i64, fp.title_key, json(&a.keywords), tags, json(&a.topics), cluster, raw_sha, id
+                fp.features as i64, fp.title_key, json(&a.keywords), tags, json(&a.topics), cluster, raw_sha, id,
+                a.model, review
             ],
         )?;
         if cluster == id {

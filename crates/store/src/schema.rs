@@ -128,6 +128,14 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX articles_b3 ON articles (b3, simhash, features, body_hash, cluster_id);
     CREATE INDEX articles_title_key ON articles (title_key, simhash, features, body_hash, cluster_id);
     "#,
+    // 4: which model tagged an article, and the score of the tag nearest its threshold when
+    // close enough for an analyst to review (待复核)
+    r#"
+    ALTER TABLE articles ADD COLUMN model TEXT NOT NULL DEFAULT '';
+    ALTER TABLE articles ADD COLUMN review TEXT;
+    CREATE INDEX articles_review ON articles (published_ts) WHERE review IS NOT NULL;
+    CREATE INDEX labels_article ON labels (article_id, tag);
+    "#,
 ];
 
 /// Migrations a database at `path` still needs, read without changing anything (0 when there

@@ -34,6 +34,8 @@ fn article(url: &str, title: &str, body: &str) -> NewArticle {
             evidence: serde_json::json!({"cues": ["报告会"]}),
         }],
         topics: vec![],
+        model: "typical-test".into(),
+        review: None,
         raw: Some(b"<html>raw</html>".to_vec()),
     }
 }
@@ -246,11 +248,17 @@ fn an_older_store_is_told_apart_and_upgraded_at_open() {
         .unwrap();
     drop(s);
     assert_eq!(Store::pending_migrations(&dir).unwrap(), 0);
-    // as a store written before the story indexes became covering
+    // as a store written before the story indexes became covering and before models and
+    // reviews were recorded: schema 4's additions taken out again
     let conn = Connection::open(dir.join(DB_FILE)).unwrap();
+    conn.execute_batch(
+        "DROP INDEX articles_review; DROP INDEX labels_article; \
+         ALTER TABLE articles DROP COLUMN review; ALTER TABLE articles DROP COLUMN model;",
+    )
+    .unwrap();
     conn.pragma_update(None, "user_version", 2).unwrap();
     drop(conn);
-    assert_eq!(Store::pending_migrations(&dir).unwrap(), 1);
+    assert_eq!(Store::pending_migrations(&dir).unwrap(), 2);
     let mut s = Store::open(&dir).unwrap();
     assert_eq!(Store::pending_migrations(&dir).unwrap(), 0);
     assert_eq!(s.integrity_check().unwrap(), "ok");
@@ -263,6 +271,9 @@ fn an_older_store_is_told_apart_and_upgraded_at_open() {
         ))
         .unwrap();
     assert_eq!(b.cluster, a.cluster);
+    // the upgraded rows read back; the older article has no model on record
+    assert_eq!(s.get(a.id).unwrap().unwrap().model, "");
+    assert_eq!(s.get(b.id).unwrap().unwrap().model, "typical-test");
     drop(s);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -507,6 +507,9 @@ pub struct LabelForm {
     pub analyst: String,
     #[serde(default)]
     pub form_token: String,
+    /// `review` to return to the review queue afterwards.
+    #[serde(default)]
+    pub back: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -578,8 +581,28 @@ async fn label_form(
     let id = article_id(&raw)?;
     let applies = form.applies == "1";
     let state = s.clone();
+    let back = form.back.clone();
     blocking(move || record_label(&state, id, &form.tag, applies, &form.analyst)).await?;
-    Ok(Redirect::to(&format!("/articles/{id}#tags")))
+    Ok(Redirect::to(&if back == "review" {
+        "/review".to_string()
+    } else {
+        format!("/articles/{id}#tags")
+    }))
+}
+
+/// How many articles the review queue shows.
+pub const REVIEW_PAGE: usize = 50;
+
+async fn review_page(State(s): State<Arc<AppState>>) -> Result<Html<String>, ApiError> {
+    let state = s.clone();
+    let items = blocking(move || {
+        state
+            .store()?
+            .review_queue(REVIEW_PAGE)
+            .map_err(|e| ApiError::internal(e.to_string()))
+    })
+    .await?;
+    Ok(Html(pages::review(&s, &items)))
 }
 
 async fn api_label(
@@ -768,6 +791,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/articles/{id}", get(article_page))
         .route("/articles/{id}/raw", get(raw_page))
         .route("/articles/{id}/labels", post(label_form))
+        .route("/review", get(review_page))
         .route("/reports", get(reports_page))
         .route("/reports/{kind}/{file}", get(report_file))
         .route("/sources", get(sources_page))

@@ -59,7 +59,7 @@ form.inline{display:inline}
 
 fn page(title: &str, body: &str) -> String {
     format!(
-        "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{} · 舆情监测</title><style>{STYLE}</style></head><body><header><a class=\"brand\" href=\"/\">舆情监测</a><a href=\"/\">检索</a><a href=\"/reports\">报告</a><a href=\"/sources\">来源状态</a></header><main>{body}</main></body></html>\n",
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{} · 舆情监测</title><style>{STYLE}</style></head><body><header><a class=\"brand\" href=\"/\">舆情监测</a><a href=\"/\">检索</a><a href=\"/review\">待复核</a><a href=\"/reports\">报告</a><a href=\"/sources\">来源状态</a></header><main>{body}</main></body></html>\n",
         esc(title)
     )
 }
@@ -429,6 +429,17 @@ pub fn article(s: &AppState, v: &ArticleView) -> String {
         );
     }
     o.push_str("</table>");
+    let _ = write!(
+        o,
+        "<div class=\"meta\" style=\"margin-top:8px\">标注模型：{}</div>",
+        if a.model.is_empty() {
+            "未记录（入库早于模型记录）".to_string()
+        } else if a.model == "rules" {
+            "人工规则 (rules)".to_string()
+        } else {
+            format!("<code>{}</code>", esc(&a.model))
+        }
+    );
     if !v.labels.is_empty() {
         o.push_str("<div class=\"meta\" style=\"margin-top:8px\">更正记录：");
         let parts: Vec<String> = v
@@ -529,6 +540,79 @@ pub fn article(s: &AppState, v: &ArticleView) -> String {
         );
     }
     page(&a.title, &o)
+}
+
+/// The review queue (待复核): articles whose score for a tag lies near the threshold, newest
+/// first, each with its evidence and one-click confirm / reject.
+pub fn review(s: &AppState, items: &[yuqing_store::Article]) -> String {
+    let mut o = String::from(
+        "<div class=\"panel\"><h2 style=\"margin-top:0\">待复核</h2><div class=\"meta\">模型把握不大的文章：某一典型标签的得分接近阈值。确认或否定一次，记为分析员更正（与 <code>yuqing label</code> 相同），下次 <code>yuqing train</code> 会学习它。</div></div>",
+    );
+    if items.is_empty() {
+        o.push_str("<div class=\"panel\">没有待复核的文章。</div>");
+    }
+    for a in items {
+        let Some(r) = &a.review else { continue };
+        let tagged = a.tags.iter().any(|t| t.tag == r.tag);
+        let sentence = r
+            .evidence
+            .get("sentence")
+            .and_then(|x| x.as_str())
+            .unwrap_or("");
+        let list = |key: &str| -> String {
+            r.evidence
+                .get(key)
+                .and_then(|x| x.as_array())
+                .map(|arr| {
+                    arr.iter()
+                        .filter_map(|x| x.as_str())
+                        .take(8)
+                        .collect::<Vec<_>>()
+                        .join("、")
+                })
+                .unwrap_or_default()
+        };
+        let mut found = Vec::new();
+        for (key, name) in [
+            ("cues", "线索词"),
+            ("people", "人物"),
+            ("orgs", "机构"),
+            ("places", "地点"),
+        ] {
+            let v = list(key);
+            if !v.is_empty() {
+                found.push(format!("{name}：{}", esc(&v)));
+            }
+        }
+        let button = |applies: bool, label: &str| {
+            format!(
+                "<form class=\"inline\" method=\"post\" action=\"/articles/{}/labels\"><input type=\"hidden\" name=\"tag\" value=\"{}\"><input type=\"hidden\" name=\"applies\" value=\"{}\"><input type=\"hidden\" name=\"form_token\" value=\"{}\"><input type=\"hidden\" name=\"back\" value=\"review\"><button type=\"submit\" class=\"btn{}\">{label}</button></form>",
+                a.id,
+                esc(&r.tag),
+                if applies { "1" } else { "0" },
+                esc(&s.form_token),
+                if applies { "" } else { " light" }
+            )
+        };
+        let _ = write!(
+            o,
+            "<div class=\"hit\" id=\"a{id}\"><h3><a href=\"/articles/{id}\">{title}</a><span class=\"badge {tag}\">{label}</span></h3><div class=\"meta\">{unit} · {when} · 得分 {score:.2}，阈值 {threshold:.2}（{now}）</div><div class=\"snippet\">{sentence}</div><div class=\"meta\">{found}</div><div style=\"margin-top:6px\">{yes} {no}</div></div>",
+            id = a.id,
+            title = esc(&a.title),
+            tag = esc(&r.tag),
+            label = tag_label(&r.tag),
+            unit = esc(s.unit_name(&a.unit)),
+            when = esc(a.published_at.as_deref().unwrap_or("不详")),
+            score = r.score,
+            threshold = r.threshold,
+            now = if tagged { "已标注" } else { "未标注" },
+            sentence = esc(sentence),
+            found = found.join("　"),
+            yes = button(true, &format!("确认是{}", tag_label(&r.tag))),
+            no = button(false, &format!("不是{}", tag_label(&r.tag))),
+        );
+    }
+    page("待复核", &o)
 }
 
 pub fn reports(_s: &AppState, runs: &[yuqing_store::ReportRun]) -> String {

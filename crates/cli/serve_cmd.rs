@@ -20,7 +20,11 @@ pub struct Args {
 }
 
 /// The server's state from the configuration and the data directory.
-pub fn state(cli: &Cli, token: Option<String>) -> anyhow::Result<AppState> {
+pub fn state(
+    cli: &Cli,
+    token: Option<String>,
+    bound: Option<SocketAddr>,
+) -> anyhow::Result<AppState> {
     let config = context::load_config(cli)?;
     let setup = context::classifier(cli, true)?;
     let data = data_cmd::data_dir(cli)?;
@@ -54,6 +58,14 @@ pub fn state(cli: &Cli, token: Option<String>) -> anyhow::Result<AppState> {
     };
     let seed = std::collections::hash_map::RandomState::new()
         .hash_one((std::process::id(), std::time::SystemTime::now()));
+    let mut hosts: Vec<String> = config
+        .as_ref()
+        .map(|c| c.web.hosts.clone())
+        .unwrap_or_default();
+    // the address the server is bound to answers too (an office machine's own IP)
+    if let Some(ip) = bound.map(|a| a.ip()).filter(|ip| !ip.is_unspecified()) {
+        hosts.push(ip.to_string());
+    }
     Ok(AppState {
         data_dir: data,
         reports_dir,
@@ -63,14 +75,27 @@ pub fn state(cli: &Cli, token: Option<String>) -> anyhow::Result<AppState> {
         topics,
         token,
         form_token: format!("{seed:016x}"),
+        hosts,
     })
 }
+
+/// The shortest access token accepted.
+pub const MIN_TOKEN_CHARS: usize = 16;
 
 pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     collect_cmd::init_logging();
     let token = std::env::var("YUQING_WEB_TOKEN")
         .ok()
         .filter(|t| !t.is_empty());
+    if let Some(t) = &token
+        && t.chars().count() < MIN_TOKEN_CHARS
+    {
+        return Err(UsageError(format!(
+            "YUQING_WEB_TOKEN is {} characters long: use at least {MIN_TOKEN_CHARS} (e.g. the output of `openssl rand -hex 16`)",
+            t.chars().count()
+        ))
+        .into());
+    }
     if !yuqing_web::is_loopback(&args.addr) && token.is_none() {
         return Err(UsageError(format!(
             "{} is reachable from other machines: set YUQING_WEB_TOKEN to a secret token first (or listen on 127.0.0.1)",
@@ -78,7 +103,7 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
         ))
         .into());
     }
-    let state = Arc::new(state(cli, token)?);
+    let state = Arc::new(state(cli, token, Some(args.addr))?);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -219,6 +219,7 @@ pub fn state(dir: &Path, token: Option<&str>) -> yuqing_web::AppState {
             .collect(),
         token: token.map(str::to_string),
         form_token: "test-form-token".into(),
+        hosts: config.web.hosts.clone(),
     }
 }
 
@@ -290,9 +291,13 @@ pub fn request(
     s.set_read_timeout(Some(std::time::Duration::from_secs(30)))
         .unwrap();
     let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        "{method} {path} HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n",
         body.len()
     );
+    // a test may name its own Host (as a rebinding page's requests would)
+    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+        head.push_str(&format!("Host: {addr}\r\n"));
+    }
     for (k, v) in headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }

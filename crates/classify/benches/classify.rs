@@ -1,6 +1,11 @@
-//! Classification speed: articles per second and MB/s of the whole text + classify path (tag,
-//! cues, features, model, topics, no keywords) on one core, on a 2 KB article of the team's own
-//! sentences.
+//! Classification speed on one core: articles per second and MB/s of the whole text + classify
+//! path (segmentation and tagging, cues, signals, features, model, topics).
+//!
+//! Two inputs: a 2 KB article of the team's own sentences (comparable with earlier figures), and
+//! real 2–9 KB People's Daily articles read from `../shared/corpus` at benchmark time (skipped
+//! when the corpus is absent). Beside each, jieba's part-of-speech tagging alone on the same
+//! text, the cost classification cannot go below: the ratio of the two is the overhead of the
+//! classifier itself.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use yuqing_classify::Classifier;
@@ -22,6 +27,29 @@ fn article() -> String {
     s
 }
 
+/// Up to `n` People's Daily articles with 2–9 KB bodies: (title, text).
+fn real_articles(n: usize) -> Vec<(String, String)> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/corpus/people-daily-2023/articles.jsonl");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        eprintln!(
+            "{}: not found, the real-article benchmark is skipped",
+            path.display()
+        );
+        return Vec::new();
+    };
+    text.lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| {
+            let title = v["title"].as_str()?.to_string();
+            let body = v["text"].as_str()?.to_string();
+            (2048..=9216).contains(&body.len()).then_some((title, body))
+        })
+        .step_by(7)
+        .take(n)
+        .collect()
+}
+
 fn bench(c: &mut Criterion) {
     let classifier = Classifier::builtin(Analyzer::builtin()).expect("built-in model");
     let body = article();
@@ -33,6 +61,46 @@ fn bench(c: &mut Criterion) {
     g.bench_function("classify 2KB with keywords", |b| {
         b.iter(|| classifier.classify("省科协举办先进事迹报告会", std::hint::black_box(&body), 10))
     });
+    g.bench_function("jieba tagging 2KB (floor)", |b| {
+        b.iter(|| {
+            let an = classifier.analyzer();
+            (
+                an.tag("省科协举办先进事迹报告会"),
+                an.tag(std::hint::black_box(&body)),
+            )
+        })
+    });
+    g.finish();
+
+    let real = real_articles(100);
+    if real.is_empty() {
+        return;
+    }
+    let bytes: usize = real.iter().map(|(t, b)| t.len() + b.len()).sum();
+    let mut g = c.benchmark_group("classify real");
+    g.throughput(Throughput::Bytes(bytes as u64));
+    g.sample_size(20);
+    g.bench_function(
+        format!("classify {} People's Daily articles", real.len()),
+        |b| {
+            b.iter(|| {
+                for (t, body) in &real {
+                    std::hint::black_box(classifier.classify(t, body, 0));
+                }
+            })
+        },
+    );
+    g.bench_function(
+        format!("jieba tagging {} articles (floor)", real.len()),
+        |b| {
+            b.iter(|| {
+                let an = classifier.analyzer();
+                for (t, body) in &real {
+                    std::hint::black_box((an.tag(t), an.tag(body)));
+                }
+            })
+        },
+    );
     g.finish();
 }
 

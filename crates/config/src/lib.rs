@@ -144,6 +144,14 @@ pub struct Wechat {
     pub mirror_url: Option<String>,
 }
 
+/// The web page's settings.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct WebSettings {
+    /// Host names (without port) the server answers besides the loopback names, e.g. the
+    /// office name `yuqing.example.org`; any other `Host` header is refused (DNS rebinding).
+    pub hosts: Vec<String>,
+}
+
 /// The validated configuration.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -154,6 +162,7 @@ pub struct Config {
     pub mail: Option<Mail>,
     pub wechat: Wechat,
     pub classify: ClassifySettings,
+    pub web: WebSettings,
     pub units: Vec<Unit>,
     pub sources: Vec<Source>,
     pub topics: Vec<Topic>,
@@ -242,6 +251,7 @@ fn read_config(root: &toml::Table, p: &mut Problems) -> Option<Config> {
     let mail = top.table(p, "mail").and_then(|t| read_mail(t, p));
     let wechat = read_wechat(top.table(p, "wechat"), p);
     let classify = read_classify(top.table(p, "classify"), p);
+    let web = read_web(top.table(p, "web"), p);
 
     let (units, declared) = read_units(top.tables(p, "unit"), p);
     if declared.is_empty() && !top.has("unit") {
@@ -273,11 +283,37 @@ fn read_config(root: &toml::Table, p: &mut Problems) -> Option<Config> {
         mail,
         wechat,
         classify,
+        web,
         units,
         sources,
         topics,
         source_schedules,
     })
+}
+
+fn read_web(t: Option<Tbl<'_>>, p: &mut Problems) -> WebSettings {
+    let mut w = WebSettings::default();
+    if let Some(mut t) = t {
+        if let Some(hosts) = t.strings(p, "hosts") {
+            for (i, h) in hosts.into_iter().enumerate() {
+                let h = h.trim().to_ascii_lowercase();
+                let ok = !h.is_empty()
+                    && h.chars().all(|c| {
+                        c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '[' | ']' | ':')
+                    });
+                if ok {
+                    w.hosts.push(h);
+                } else {
+                    p.push(
+                        format!("{}[{i}]", t.key("hosts")),
+                        format!("\"{h}\" is not a host name: give the name only, without http:// or a path (e.g. \"yuqing.example.org\")"),
+                    );
+                }
+            }
+        }
+        t.finish(p);
+    }
+    w
 }
 
 fn check_unique<'a>(ids: impl Iterator<Item = (&'a str, &'static str)>, p: &mut Problems) {

@@ -234,7 +234,7 @@ fn unknown_keys_everywhere() {
     check(
         &format!("{VALID}\n[extra]\na = 1\n"),
         &[
-            "extra: unknown key; known keys here: classify, crawl, dictionaries, mail, schedule, source, storage, topic, unit, wechat",
+            "extra: unknown key; known keys here: classify, crawl, dictionaries, mail, schedule, source, storage, topic, unit, web, wechat",
         ],
     );
 }

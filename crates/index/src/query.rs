@@ -103,8 +103,31 @@ fn parse_day(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
 }
 
-/// Published within `[from, to]` (whole days, China time).
-fn date_range(field: Field, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Box<dyn Query> {
+/// The days a date filter may name: the index keeps time in nanoseconds, which cannot go far
+/// past 2262, and nothing the product collects is older than 1900.
+pub const FIRST_DAY: (i32, u32, u32) = (1900, 1, 1);
+pub const LAST_DAY: (i32, u32, u32) = (2200, 12, 31);
+
+fn day_in_range(d: NaiveDate) -> Result<NaiveDate, QueryError> {
+    let first = NaiveDate::from_ymd_opt(FIRST_DAY.0, FIRST_DAY.1, FIRST_DAY.2).unwrap_or(d);
+    let last = NaiveDate::from_ymd_opt(LAST_DAY.0, LAST_DAY.1, LAST_DAY.2).unwrap_or(d);
+    if d < first || d > last {
+        return Err(err(format!(
+            "date {d} is outside the range dates can be searched in ({first} to {last}): leave that end of the range open instead"
+        )));
+    }
+    Ok(d)
+}
+
+/// Published within `[from, to]` (whole days, China time); days outside
+/// [`FIRST_DAY`]..[`LAST_DAY`] are an error.
+fn date_range(
+    field: Field,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> Result<Box<dyn Query>, QueryError> {
+    let from = from.map(day_in_range).transpose()?;
+    let to = to.map(day_in_range).transpose()?;
     let lower = from.map_or(Bound::Unbounded, |d| {
         Bound::Included(Term::from_field_date(field, day_start(d)))
     });
@@ -114,7 +137,7 @@ fn date_range(field: Field, from: Option<NaiveDate>, to: Option<NaiveDate>) -> B
             day_start(d + Duration::days(1)),
         ))
     });
-    Box::new(RangeQuery::new(lower, upper))
+    Ok(Box::new(RangeQuery::new(lower, upper)))
 }
 
 fn atom(f: &Fields, analyzer: &Analyzer, a: &Atom) -> Result<Box<dyn Query>, QueryError> {
@@ -153,7 +176,7 @@ fn atom(f: &Fields, analyzer: &Analyzer, a: &Atom) -> Result<Box<dyn Query>, Que
                             .ok_or_else(|| err(format!("\"{b}\" is not a date (YYYY-MM-DD)")))?,
                     )
                 };
-                Ok(date_range(f.published, from, to))
+                date_range(f.published, from, to)
             }
             other => Err(err(format!("unknown field \"{other}\""))),
         },
@@ -229,7 +252,7 @@ pub fn build(
                 "the date range ends ({b}) before it starts ({a})"
             )));
         }
-        clauses.push((Occur::Must, date_range(f.published, req.from, req.to)));
+        clauses.push((Occur::Must, date_range(f.published, req.from, req.to)?));
     }
     let same = |v: &str| Ok(v.to_string());
     let tag = |v: &str| {

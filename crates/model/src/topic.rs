@@ -134,11 +134,21 @@ impl Expr {
     /// Parses an expression in which `name:word` and `name:"phrase"` restrict a word to one of
     /// the `fields` (search queries).
     pub fn parse_with_fields(text: &str, fields: &[&str]) -> Result<Expr, ExprError> {
+        let chars = text.chars().count();
+        if chars > MAX_EXPR_CHARS {
+            return Err(ExprError {
+                column: MAX_EXPR_CHARS + 1,
+                message: format!(
+                    "expression is {chars} characters long; the limit is {MAX_EXPR_CHARS}: split it into shorter ones"
+                ),
+            });
+        }
         let tokens = lex(text, fields)?;
         let mut parser = Parser {
             tokens,
             pos: 0,
-            end_column: text.chars().count() + 1,
+            end_column: chars + 1,
+            depth: 0,
         };
         if parser.tokens.is_empty() {
             return Err(ExprError {
@@ -341,10 +351,17 @@ fn lex(text: &str, fields: &[&str]) -> Result<Vec<Tok>, ExprError> {
     Ok(out)
 }
 
+/// The longest expression accepted, in characters.
+pub const MAX_EXPR_CHARS: usize = 4000;
+/// How deeply parentheses and NOTs may nest.
+pub const MAX_EXPR_DEPTH: usize = 64;
+
 struct Parser {
     tokens: Vec<Tok>,
     pos: usize,
     end_column: usize,
+    /// Parentheses and NOTs open around the current position.
+    depth: usize,
 }
 
 impl Parser {
@@ -399,10 +416,27 @@ impl Parser {
         })
     }
 
+    /// Enters one nesting level, or fails past [`MAX_EXPR_DEPTH`].
+    fn enter(&mut self) -> Result<(), ExprError> {
+        self.depth += 1;
+        if self.depth > MAX_EXPR_DEPTH {
+            return Err(ExprError {
+                column: self.column(),
+                message: format!(
+                    "parentheses and NOTs nest more than {MAX_EXPR_DEPTH} levels deep: simplify the expression"
+                ),
+            });
+        }
+        Ok(())
+    }
+
     fn unary(&mut self) -> Result<Expr, ExprError> {
         if self.peek() == Some(&TokKind::Not) {
             self.pos += 1;
-            return Ok(Expr::Not(Box::new(self.unary()?)));
+            self.enter()?;
+            let inner = self.unary()?;
+            self.depth -= 1;
+            return Ok(Expr::Not(Box::new(inner)));
         }
         self.primary()
     }
@@ -431,7 +465,9 @@ impl Parser {
                         message: "empty parentheses".into(),
                     });
                 }
+                self.enter()?;
                 let inner = self.or()?;
+                self.depth -= 1;
                 if self.peek() != Some(&TokKind::Close) {
                     return Err(ExprError {
                         column,
@@ -465,6 +501,23 @@ mod tests {
     fn check(text: &str, words: &[&str]) -> bool {
         let expr = Expr::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
         expr.eval(&mut |a| words.contains(&a.text()))
+    }
+
+    #[test]
+    fn nesting_and_length_are_limited() {
+        let deep = format!("{}科协{}", "(".repeat(1_000), ")".repeat(1_000));
+        let e = Expr::parse(&deep).unwrap_err();
+        assert!(e.message.contains("64 levels"), "{e}");
+        let nots = format!("{}科协", "NOT ".repeat(20_000));
+        let e = Expr::parse(&nots).unwrap_err();
+        assert!(e.message.contains("limit is 4000"), "{e}");
+        let nots = format!("{}科协", "NOT ".repeat(900));
+        let e = Expr::parse(&nots).unwrap_err();
+        assert!(e.message.contains("64 levels"), "{e}");
+        // 64 levels are fine
+        let ok = format!("{}科协{}", "(".repeat(64), ")".repeat(64));
+        assert!(Expr::parse(&ok).is_ok());
+        assert!(Expr::parse(&format!("{}科协", "NOT ".repeat(63))).is_ok());
     }
 
     #[test]

@@ -46,6 +46,9 @@ pub struct AppState {
     pub token: Option<String>,
     /// Embedded in forms; a POST without it is refused.
     pub form_token: String,
+    /// Host names (lowercase, without port) answered besides the loopback names and addresses
+    /// (`[web].hosts`, and the address the server is bound to); any other `Host` gets 421.
+    pub hosts: Vec<String>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -621,6 +624,19 @@ async fn api_label(
             ApiError::forbidden("send the label as application/json from this site").json(),
         );
     }
+    // a state change needs a secret even on loopback: the page's form token (GET /api/session
+    // gives it to a client of this site) or the server's access token
+    let header_value = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let form_token_ok = header_value("x-yuqing-form-token") == Some(s.form_token.as_str());
+    let bearer_ok = s.token.as_deref().is_some_and(|t| {
+        header_value("authorization").and_then(|v| v.strip_prefix("Bearer ")) == Some(t)
+    });
+    if !form_token_ok && !bearer_ok {
+        return Err(ApiError::forbidden(
+            "a label needs the page's token: send the X-Yuqing-Form-Token header with the value from GET /api/session (or Authorization: Bearer with the server's token)",
+        )
+        .json());
+    }
     let id = article_id(&raw).map_err(ApiError::json)?;
     let l: LabelJson = serde_json::from_slice(&body).map_err(|e| {
         ApiError::bad(format!(
@@ -636,6 +652,11 @@ async fn api_label(
         StatusCode::CREATED,
         axum::Json(serde_json::to_value(label).unwrap_or_default()),
     ))
+}
+
+/// The form token for API clients of this site (a cross-site page cannot read it).
+async fn api_session(State(s): State<Arc<AppState>>) -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({"form_token": s.form_token}))
 }
 
 async fn reports_page(State(s): State<Arc<AppState>>) -> Result<Html<String>, ApiError> {
@@ -725,6 +746,59 @@ async fn healthz(
     ))
 }
 
+/// The host part of a `Host` header value: `name`, `1.2.3.4` or `::1` (brackets and port
+/// removed), lowercase.
+fn host_name(value: &str) -> String {
+    let v = value.trim();
+    let host = if let Some(rest) = v.strip_prefix('[') {
+        rest.split(']').next().unwrap_or("")
+    } else {
+        v.rsplit_once(':').map_or(v, |(h, port)| {
+            if port.chars().all(|c| c.is_ascii_digit()) {
+                h
+            } else {
+                v
+            }
+        })
+    };
+    host.trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// Whether a host name is this machine's loopback.
+fn is_loopback_name(host: &str) -> bool {
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Only the host names the server is serving are answered: a page on another name that
+/// resolves to this machine (DNS rebinding) gets 421 before any route runs.
+async fn host_guard(State(s): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(host_name)
+        .or_else(|| req.uri().host().map(host_name));
+    let allowed = host
+        .as_deref()
+        .is_some_and(|h| is_loopback_name(h) || s.hosts.iter().any(|x| x == h));
+    if allowed {
+        return next.run(req).await;
+    }
+    ApiError {
+        status: StatusCode::MISDIRECTED_REQUEST,
+        message: format!(
+            "this server does not answer for the host \"{}\": add it to [web].hosts in the configuration if it is this server's name",
+            host.unwrap_or_default()
+        ),
+        json: req.uri().path().starts_with("/api/"),
+    }
+    .into_response()
+}
+
 /// Token check for servers bound off loopback.
 async fn auth(State(s): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     let Some(token) = s.token.clone() else {
@@ -798,10 +872,12 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", get(healthz))
         .route("/api/search", get(api_search))
         .route("/api/articles/{id}", get(api_article))
+        .route("/api/session", get(api_session))
         .route("/api/articles/{id}/labels", post(api_label))
         .fallback(|| async { ApiError::not_found("no such page") })
         .layer(DefaultBodyLimit::max(16 * 1024))
         .layer(middleware::from_fn_with_state(state.clone(), auth))
+        .layer(middleware::from_fn_with_state(state.clone(), host_guard))
         .layer(middleware::from_fn(hardening))
         .with_state(state)
 }

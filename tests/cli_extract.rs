@@ -119,3 +119,31 @@ fn eval_refuses_unknown_folders() {
     assert_eq!(code, 2);
     assert!(err.contains("is not a known corpus"), "{err}");
 }
+
+/// A UTF-16 feed without a byte-order mark (and a UTF-32 one) is read, not a crash.
+#[test]
+fn wide_feeds_without_a_byte_order_mark() {
+    let feed = "<?xml version=\"1.0\" encoding=\"UTF-16\"?>\n<rss version=\"2.0\"><channel><title>省科协</title><link>http://a.example.org/</link><item><title>全国科普日主场活动举行</title><link>http://a.example.org/1.html</link><description>省科协举办科普日活动。</description></item></channel></rss>";
+    let dir = std::env::temp_dir().join(format!("yuqing-wide-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let le16: Vec<u8> = feed.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let be32: Vec<u8> = feed
+        .chars()
+        .flat_map(|c| u32::from(c).to_be_bytes())
+        .collect();
+    for (name, bytes) in [("utf16le.xml", le16), ("utf32be.xml", be32)] {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let (code, out, err) = yuqing(&[
+            "extract",
+            path.to_str().unwrap(),
+            "--kind",
+            "feed",
+            "--json",
+        ]);
+        assert_eq!(code, 0, "{name}: {err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["entries"][0]["title"], "全国科普日主场活动举行", "{name}");
+    }
+    std::fs::remove_dir_all(dir).ok();
+}

@@ -5,16 +5,22 @@ use aho_corasick::{AhoCorasick, MatchKind};
 /// A cue found in a text: the phrase, its weight and its byte range.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct CueHit {
-    pub cue: String,
+    /// Shared with the lexicon: a hit costs no allocation.
+    #[serde(serialize_with = "serialize_str")]
+    pub cue: std::sync::Arc<str>,
     pub weight: f64,
     pub start: usize,
     pub end: usize,
 }
 
+fn serialize_str<S: serde::Serializer>(v: &std::sync::Arc<str>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(v)
+}
+
 /// The cues of one tag, matched leftmost-longest (典型案例 wins over 案例 inside it).
 #[derive(Clone, Debug)]
 pub struct CueLexicon {
-    phrases: Vec<(String, f64)>,
+    phrases: Vec<(std::sync::Arc<str>, f64)>,
     matcher: AhoCorasick,
 }
 
@@ -69,6 +75,10 @@ impl CueLexicon {
                 line: 0,
                 message: format!("cannot build the matcher: {e}"),
             })?;
+        let phrases = phrases
+            .into_iter()
+            .map(|(p, w)| (std::sync::Arc::from(p.as_str()), w))
+            .collect();
         Ok(CueLexicon { phrases, matcher })
     }
 
@@ -106,7 +116,7 @@ mod tests {
         let lex = CueLexicon::parse("# c\n典型案例 4\n案例 2\n通报 -1.5\n").unwrap();
         assert_eq!(lex.len(), 3);
         let hits = lex.find("发布典型案例和一个案例，并通报");
-        let cues: Vec<(&str, f64)> = hits.iter().map(|h| (h.cue.as_str(), h.weight)).collect();
+        let cues: Vec<(&str, f64)> = hits.iter().map(|h| (&*h.cue, h.weight)).collect();
         assert_eq!(cues, vec![("典型案例", 4.0), ("案例", 2.0), ("通报", -1.5)]);
         assert_eq!(
             &"发布典型案例和一个案例，并通报"[hits[0].start..hits[0].end],

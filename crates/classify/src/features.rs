@@ -97,7 +97,9 @@ pub fn find_names(words: &[Word], known: &HashSet<&str>) -> Vec<Name> {
             continue;
         }
         let mut chars = w.text.chars();
-        if let (Some(c), None, Some(n)) = (chars.next(), chars.next(), words.get(i + 1)) {
+        if let (Some(c), None, Some(n)) = (chars.next(), chars.next(), words.get(i + 1))
+            && (w.is_person() || n.is_person())
+        {
             let given = n.text.chars().count();
             if SURNAMES.contains(c)
                 && (1..=2).contains(&given)
@@ -222,7 +224,7 @@ impl Analysis {
             let mut seen = HashSet::new();
             let title_sum: f64 = title_hits
                 .iter()
-                .filter(|h| seen.insert(h.cue.as_str()))
+                .filter(|h| seen.insert(&*h.cue))
                 .map(|h| h.weight)
                 .sum();
             f.push((
@@ -236,7 +238,7 @@ impl Analysis {
             let body_sum: f64 = body_hits
                 .iter()
                 .filter(|h| {
-                    let c = counts.entry(h.cue.as_str()).or_default();
+                    let c = counts.entry(&*h.cue).or_default();
                     *c += 1;
                     *c <= 3
                 })
@@ -269,54 +271,61 @@ impl Analysis {
                     .any(|c| c.is_ascii_digit() || c == '%' || c == '.')
         };
         // each namespace's words are a set, scaled to unit length, so that a long text does not
-        // outvote a short one
-        let push_set = |set: HashSet<String>, f: &mut Vec<(String, f64)>| {
+        // outvote a short one; deduplicated and sorted as borrowed text, allocated once each
+        let push_set = |prefix: &str, mut set: Vec<&str>, f: &mut Vec<(String, f64)>| {
+            set.sort_unstable();
+            set.dedup();
             if set.is_empty() {
                 return;
             }
             let v = 1.0 / (set.len() as f64).sqrt();
-            let mut set: Vec<String> = set.into_iter().collect();
-            set.sort_unstable();
-            f.extend(set.into_iter().map(|w| (w, v)));
+            f.extend(set.into_iter().map(|w| {
+                let mut name = String::with_capacity(prefix.len() + w.len());
+                name.push_str(prefix);
+                name.push_str(w);
+                (name, v)
+            }));
         };
-        let title: HashSet<String> = self
+        let title: Vec<&str> = self
             .title_words
             .iter()
             .filter(|w| keep(w))
-            .map(|w| format!("t:{}", w.text))
+            .map(|w| w.text.as_str())
             .collect();
-        push_set(title, &mut f);
+        push_set("t:", title, &mut f);
         // character pairs of the headline: robust to segmentation and to unseen names
-        let han: Vec<char> = self
+        let han: String = self
             .title_words
             .iter()
             .flat_map(|w| w.text.chars())
             .filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c))
             .collect();
-        let pairs: HashSet<String> = han
-            .windows(2)
-            .map(|p| format!("c:{}{}", p[0], p[1]))
+        let bounds: Vec<usize> = han
+            .char_indices()
+            .map(|(i, _)| i)
+            .chain(std::iter::once(han.len()))
             .collect();
-        push_set(pairs, &mut f);
+        let pairs: Vec<&str> = bounds.windows(3).map(|b| &han[b[0]..b[2]]).collect();
+        push_set("c:", pairs, &mut f);
         if !headline {
             let lead_end = self
                 .body_words
                 .iter()
                 .take_while(|w| w.end <= LEAD_BYTES)
                 .count();
-            let lead: HashSet<String> = self.body_words[..lead_end]
+            let lead: Vec<&str> = self.body_words[..lead_end]
                 .iter()
                 .filter(|w| keep(w))
-                .map(|w| format!("l:{}", w.text))
+                .map(|w| w.text.as_str())
                 .collect();
-            push_set(lead, &mut f);
-            let body: HashSet<String> = self
+            push_set("l:", lead, &mut f);
+            let body: Vec<&str> = self
                 .body_words
                 .iter()
                 .filter(|w| keep(w))
-                .map(|w| format!("b:{}", w.text))
+                .map(|w| w.text.as_str())
                 .collect();
-            push_set(body, &mut f);
+            push_set("b:", body, &mut f);
         }
         f
     }

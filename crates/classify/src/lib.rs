@@ -19,7 +19,7 @@ use yuqing_model::{Tag, Topic};
 use yuqing_text::Analyzer;
 
 pub use cues::{CueError, CueHit, CueLexicon};
-pub use features::{Analysis, HEADLINE_ONLY_CHARS, is_name};
+pub use features::{Analysis, HEADLINE_ONLY_CHARS, Name, find_names, is_name};
 pub use model::{Calibration, Kind, Model, ModelError, TagModel};
 pub use topics::TopicMatcher;
 pub use train::{Example, TrainOptions, train};
@@ -136,7 +136,7 @@ pub struct Classifier {
     thresholds: [[f64; 3]; 2],
     topics: TopicMatcher,
     /// The model's weights in hash maps, for scoring: full texts, then headlines.
-    compiled: [[model::Compiled; 3]; 2],
+    compiled: [model::CompiledKind; 2],
 }
 
 fn parse_lexicons(lex: &Lexicons) -> Result<[CueLexicon; 3], ClassifyError> {
@@ -178,7 +178,7 @@ impl Classifier {
     ) -> Result<Classifier, ClassifyError> {
         let thresholds = Kind::ALL.map(|k| Tag::ALL.map(|t| model.tag_of(k, t).threshold));
         let compiled =
-            Kind::ALL.map(|k| Tag::ALL.map(|t| model::Compiled::new(model.tag_of(k, t))));
+            Kind::ALL.map(|k| model::CompiledKind::new(Tag::ALL.map(|t| model.tag_of(k, t))));
         Ok(Classifier {
             compiled,
             analyzer,
@@ -226,6 +226,11 @@ impl Classifier {
         self.thresholds[kind_index(kind)]
     }
 
+    /// The cue lexicons, in `Tag::ALL` order.
+    pub fn lexicons(&self) -> &[CueLexicon; 3] {
+        &self.lexicons
+    }
+
     /// The analysis the model reads (exposed for training).
     pub fn analyze(&self, title: &str, body: &str) -> Analysis {
         Analysis::new(&self.analyzer, &self.lexicons, title, body)
@@ -256,7 +261,7 @@ impl Classifier {
     ) -> Classification {
         let features = analysis.features(&self.analyzer);
         let k = kind_index(analysis.kind());
-        let scores = [0, 1, 2].map(|i| self.compiled[k][i].score(&features));
+        let scores = self.compiled[k].score(&features);
         let mut tags = Vec::new();
         for (i, tag) in Tag::ALL.iter().enumerate() {
             if scores[i] >= self.thresholds[k][i] {
@@ -311,13 +316,13 @@ impl Classifier {
         for (field, hits) in [("title", title_hits), ("body", body_hits)] {
             for h in hits.iter().filter(|h| h.weight > 0.0) {
                 positions.push(CuePosition {
-                    cue: h.cue.clone(),
+                    cue: h.cue.to_string(),
                     field,
                     start: h.start,
                     end: h.end,
                 });
-                if !cues.iter().any(|(c, _)| *c == h.cue) {
-                    cues.push((h.cue.clone(), h.weight));
+                if !cues.iter().any(|(c, _)| **c == *h.cue) {
+                    cues.push((h.cue.to_string(), h.weight));
                 }
             }
         }
@@ -381,3 +386,12 @@ fn kind_index(kind: Kind) -> usize {
 
 #[cfg(test)]
 mod tests;
+
+/// The structural signals of a text measured without segmentation (names absent): for
+/// profiling the pattern families' cost.
+#[doc(hidden)]
+pub fn signals_only(title: &str, body: &str) -> usize {
+    signals::Signals::measure(title, body, &[], &[], &[], &[])
+        .features(false)
+        .len()
+}

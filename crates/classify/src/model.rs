@@ -70,30 +70,42 @@ impl TagModel {
     }
 }
 
-/// A tag's weights in a hash map, for scoring many articles.
+/// The three tags' weights of one kind in one table, so that a feature is looked up once for
+/// all of them.
 #[derive(Clone, Debug)]
-pub struct Compiled {
-    bias: f64,
-    calibration: Calibration,
-    weights: HashMap<String, f64>,
+pub struct CompiledKind {
+    bias: [f64; 3],
+    calibration: [Calibration; 3],
+    weights: HashMap<Box<str>, [f64; 3]>,
 }
 
-impl Compiled {
-    pub fn new(m: &TagModel) -> Compiled {
-        Compiled {
-            bias: m.bias,
-            calibration: m.calibration,
-            weights: m.weights.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+impl CompiledKind {
+    /// The weights of `tags` (in `Tag::ALL` order).
+    pub fn new(tags: [&TagModel; 3]) -> CompiledKind {
+        let mut weights: HashMap<Box<str>, [f64; 3]> = HashMap::new();
+        for (i, m) in tags.iter().enumerate() {
+            for (k, v) in &m.weights {
+                weights.entry(k.as_str().into()).or_insert([0.0; 3])[i] = *v;
+            }
+        }
+        CompiledKind {
+            bias: tags.map(|m| m.bias),
+            calibration: tags.map(|m| m.calibration),
+            weights,
         }
     }
 
-    pub fn score(&self, features: &[(String, f64)]) -> f64 {
-        let z = self.bias
-            + features
-                .iter()
-                .map(|(k, v)| self.weights.get(k.as_str()).copied().unwrap_or(0.0) * v)
-                .sum::<f64>();
-        self.calibration.apply(z)
+    /// Each tag's calibrated probability.
+    pub fn score(&self, features: &[(String, f64)]) -> [f64; 3] {
+        let mut z = self.bias;
+        for (k, v) in features {
+            if let Some(w) = self.weights.get(k.as_str()) {
+                for i in 0..3 {
+                    z[i] += w[i] * v;
+                }
+            }
+        }
+        [0, 1, 2].map(|i| self.calibration[i].apply(z[i]))
     }
 }
 

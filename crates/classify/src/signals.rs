@@ -102,12 +102,109 @@ const FAMILIES: [(&str, &str); 15] = [
     ("exemplary", r"典型|示范|样板|标杆|经验|范例|案例|模范|先进"),
 ];
 
-static FAMILY_RES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
-    FAMILIES
-        .iter()
-        .map(|(_, p)| Regex::new(p).expect("valid family pattern"))
-        .collect()
+/// The families compiled for one pass over a text: every plain-literal alternative of every
+/// family in one Aho-Corasick automaton, and each family's other alternatives (those with
+/// classes, repetition or wildcards) as a small regex.
+struct FamilyMatcher {
+    literals: aho_corasick::AhoCorasick,
+    /// The family of each literal pattern.
+    family_of: Vec<usize>,
+    rest: Vec<Option<Regex>>,
+}
+
+/// Splits a pattern at its top-level `|` (not inside parentheses or brackets).
+fn top_level_alternatives(pattern: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut depth, mut start, mut in_class, mut escaped) = (0i32, 0usize, false, false);
+    for (i, c) in pattern.char_indices() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match c {
+            '\\' => escaped = true,
+            '[' if !in_class => in_class = true,
+            ']' if in_class => in_class = false,
+            '(' if !in_class => depth += 1,
+            ')' if !in_class => depth -= 1,
+            '|' if !in_class && depth == 0 => {
+                out.push(&pattern[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&pattern[start..]);
+    out
+}
+
+fn is_plain_literal(alt: &str) -> bool {
+    !alt.is_empty()
+        && !alt.contains([
+            '\\', '[', ']', '(', ')', '{', '}', '.', '*', '+', '?', '^', '$', '|',
+        ])
+}
+
+static FAMILY_MATCHER: LazyLock<FamilyMatcher> = LazyLock::new(|| {
+    let mut literals: Vec<&str> = Vec::new();
+    let mut family_of = Vec::new();
+    let mut rest = Vec::new();
+    for (f, (_, pattern)) in FAMILIES.iter().enumerate() {
+        let mut others: Vec<&str> = Vec::new();
+        for alt in top_level_alternatives(pattern) {
+            if is_plain_literal(alt) {
+                literals.push(alt);
+                family_of.push(f);
+            } else {
+                others.push(alt);
+            }
+        }
+        rest.push(if others.is_empty() {
+            None
+        } else {
+            Some(Regex::new(&others.join("|")).expect("valid family pattern"))
+        });
+    }
+    FamilyMatcher {
+        literals: aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::Standard)
+            .build(&literals)
+            .expect("family literals build"),
+        family_of,
+        rest,
+    }
 });
+
+impl FamilyMatcher {
+    /// Per family, the non-overlapping matches in `text` (leftmost, then longest), as
+    /// (start, end) byte ranges.
+    fn matches(&self, text: &str) -> [Vec<(usize, usize)>; FAMILIES.len()] {
+        let mut found: [Vec<(usize, usize)>; FAMILIES.len()] = Default::default();
+        for m in self.literals.find_overlapping_iter(text) {
+            found[self.family_of[m.pattern().as_usize()]].push((m.start(), m.end()));
+        }
+        for (f, re) in self.rest.iter().enumerate() {
+            if let Some(re) = re {
+                found[f].extend(re.find_iter(text).map(|m| (m.start(), m.end())));
+            }
+        }
+        for list in &mut found {
+            list.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+            let mut end = 0;
+            let mut first = true;
+            list.retain(|&(s, e)| {
+                if first || s >= end {
+                    first = false;
+                    end = e;
+                    true
+                } else {
+                    false
+                }
+            });
+        }
+        found
+    }
+}
 
 static NUMBERED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"[0-9一二三四五六七八九十两]+(?:起|例)[^。；]{0,12}(?:典型|案例|问题)|[0-9一二三四五六七八九十两]+个典型").expect("valid regex")
@@ -144,11 +241,26 @@ struct Region {
 
 impl Region {
     fn measure(text: &str) -> Region {
-        let mut counts = [0; FAMILIES.len()];
-        for (i, re) in FAMILY_RES.iter().enumerate() {
-            counts[i] = re.find_iter(text).count();
+        let found = FAMILY_MATCHER.matches(text);
+        Region {
+            counts: found.map(|l| l.len()),
         }
-        Region { counts }
+    }
+
+    /// The text's counts and those of its first `lead_end` bytes, from one pass.
+    fn measure_with_lead(text: &str, lead_end: usize) -> (Region, Region) {
+        let found = FAMILY_MATCHER.matches(text);
+        let lead = Region {
+            counts: found
+                .each_ref()
+                .map(|l| l.iter().filter(|(_, e)| *e <= lead_end).count()),
+        };
+        (
+            Region {
+                counts: found.map(|l| l.len()),
+            },
+            lead,
+        )
     }
 }
 
@@ -242,10 +354,11 @@ impl Signals {
         officials.sort_unstable();
         officials.dedup();
         let unit_in_title = title_words.iter().any(|w| w.is_place() || w.is_org());
+        let (body_region, lead_region) = Region::measure_with_lead(body, lead_end);
         Signals {
             title: Region::measure(title),
-            lead: Region::measure(lead),
-            body: Region::measure(body),
+            lead: lead_region,
+            body: body_region,
             body_chars: body.chars().count(),
             title_names: title_names.len(),
             name_leads_title,
@@ -444,6 +557,20 @@ const fn family_names(suffix: &'static str) -> [&'static str; 15] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_pass_counts_like_a_regex_per_family() {
+        let text = "近日，某县推行网格化管理机制，一年来群众满意度同比提高，获评全国先进个人，他说扎根乡村三十年来始终如一。今年58岁的他被授予劳动模范称号。听取了工作汇报。欢迎广大市民参加。";
+        let found = FAMILY_MATCHER.matches(text);
+        for (f, (name, pattern)) in FAMILIES.iter().enumerate() {
+            let want = Regex::new(pattern).unwrap().find_iter(text).count();
+            assert_eq!(found[f].len(), want, "{name}: {:?}", found[f]);
+        }
+        assert_eq!(
+            top_level_alternatives("a|b(?:c|d)|[x|y]|e"),
+            ["a", "b(?:c|d)", "[x|y]", "e"]
+        );
+    }
 
     #[test]
     fn family_names_follow_the_families() {

@@ -27,6 +27,122 @@ impl Decoded {
     }
 }
 
+/// The byte order and width of a UTF-16 or UTF-32 text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Wide {
+    Utf16Le,
+    Utf16Be,
+    Utf32Le,
+    Utf32Be,
+}
+
+/// UTF-32 by its byte-order mark, and UTF-16 or UTF-32 without one, told by where the zero
+/// bytes of ASCII characters fall in the first bytes (as XML's appendix F does for `<?xml`).
+/// UTF-16 with a byte-order mark is left to [`Encoding::for_bom`].
+fn sniff_wide(bytes: &[u8]) -> Option<(Wide, usize)> {
+    if bytes.starts_with(&[0xFF, 0xFE, 0, 0]) {
+        return Some((Wide::Utf32Le, 4));
+    }
+    if bytes.starts_with(&[0, 0, 0xFE, 0xFF]) {
+        return Some((Wide::Utf32Be, 4));
+    }
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return None;
+    }
+    let head = &bytes[..bytes.len().min(512)];
+    if head.len() < 8 {
+        return None;
+    }
+    let zeros_at = |modulo: usize, rest: usize| {
+        let (mut z, mut n) = (0, 0);
+        for (i, b) in head.iter().enumerate() {
+            if i % modulo == rest {
+                n += 1;
+                if *b == 0 {
+                    z += 1;
+                }
+            }
+        }
+        z as f64 / n.max(1) as f64
+    };
+    let zero_share = head.iter().filter(|b| **b == 0).count() as f64 / head.len() as f64;
+    if zero_share < 0.2 {
+        return None;
+    }
+    let z4 = [0, 1, 2, 3].map(|r| zeros_at(4, r));
+    if z4[1] > 0.9 && z4[2] > 0.9 && z4[3] > 0.9 && z4[0] < 0.5 {
+        return Some((Wide::Utf32Le, 0));
+    }
+    if z4[0] > 0.9 && z4[1] > 0.9 && z4[2] > 0.9 && z4[3] < 0.5 {
+        return Some((Wide::Utf32Be, 0));
+    }
+    let (even, odd) = (zeros_at(2, 0), zeros_at(2, 1));
+    if odd > 0.3 && even < 0.1 {
+        return Some((Wide::Utf16Le, 0));
+    }
+    if even > 0.3 && odd < 0.1 {
+        return Some((Wide::Utf16Be, 0));
+    }
+    None
+}
+
+/// Decodes UTF-32 (which encoding_rs does not know) and BOM-less UTF-16; `None` for any other
+/// text.
+fn decode_wide(bytes: &[u8]) -> Option<Decoded> {
+    let (wide, skip) = sniff_wide(bytes)?;
+    let body = &bytes[skip..];
+    let mut warnings = Vec::new();
+    let (text, lossy, encoding) = match wide {
+        Wide::Utf16Le | Wide::Utf16Be => {
+            let enc = if wide == Wide::Utf16Le {
+                encoding_rs::UTF_16LE
+            } else {
+                encoding_rs::UTF_16BE
+            };
+            warnings.push(format!(
+                "no byte-order mark: read as {} from where its zero bytes fall",
+                enc.name()
+            ));
+            let (text, had_errors) = enc.decode_without_bom_handling(body);
+            (text.into_owned(), had_errors, enc)
+        }
+        Wide::Utf32Le | Wide::Utf32Be => {
+            let mut text = String::with_capacity(body.len() / 4);
+            let mut lossy = !body.len().is_multiple_of(4);
+            for c in body.chunks_exact(4) {
+                let v = if wide == Wide::Utf32Le {
+                    u32::from_le_bytes([c[0], c[1], c[2], c[3]])
+                } else {
+                    u32::from_be_bytes([c[0], c[1], c[2], c[3]])
+                };
+                match char::from_u32(v) {
+                    Some(ch) => text.push(ch),
+                    None => {
+                        lossy = true;
+                        text.push('\u{fffd}');
+                    }
+                }
+            }
+            warnings.push(format!(
+                "read as UTF-32{}",
+                if wide == Wide::Utf32Le { "LE" } else { "BE" }
+            ));
+            // the text is now UTF-8
+            (text, lossy, UTF_8)
+        }
+    };
+    let text = text
+        .strip_prefix('\u{feff}')
+        .map(str::to_string)
+        .unwrap_or(text);
+    Some(Decoded {
+        text,
+        encoding,
+        warnings,
+        lossy,
+    })
+}
+
 /// Maps a charset label to an encoding; the GB family becomes GB18030.
 pub fn encoding_for_label(label: &str) -> Option<&'static Encoding> {
     let label = label.trim().trim_matches(|c| c == '"' || c == '\'');
@@ -121,6 +237,9 @@ fn detect(bytes: &[u8], tld: Option<&str>) -> &'static Encoding {
 /// `tld` (e.g. `cn`) helps detection.
 pub fn decode(bytes: &[u8], http_charset: Option<&str>, tld: Option<&str>) -> Decoded {
     let mut warnings = Vec::new();
+    if let Some(d) = decode_wide(bytes) {
+        return d;
+    }
     if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
         let (text, had_errors) = enc.decode_without_bom_handling(&bytes[bom_len..]);
         return Decoded {
@@ -233,6 +352,58 @@ fn finish(enc: &'static Encoding, bytes: &[u8], warnings: Vec<String>) -> Decode
 
 #[cfg(test)]
 mod tests {
+
+    const FEED: &str = "<?xml version=\"1.0\" encoding=\"UTF-16\"?><rss version=\"2.0\"><channel><title>省科协</title><item><title>科普日活动举行</title><link>http://a.example.org/1.html</link></item></channel></rss>";
+
+    fn utf16(le: bool, bom: bool) -> Vec<u8> {
+        let mut out = Vec::new();
+        if bom {
+            out.extend(if le { [0xFF, 0xFE] } else { [0xFE, 0xFF] });
+        }
+        for u in FEED.encode_utf16() {
+            out.extend(if le { u.to_le_bytes() } else { u.to_be_bytes() });
+        }
+        out
+    }
+
+    fn utf32(le: bool, bom: bool) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut chars: Vec<u32> = FEED.chars().map(u32::from).collect();
+        if bom {
+            chars.insert(0, 0xFEFF);
+        }
+        for c in chars {
+            out.extend(if le { c.to_le_bytes() } else { c.to_be_bytes() });
+        }
+        out
+    }
+
+    #[test]
+    fn wide_texts_with_and_without_a_byte_order_mark() {
+        for (bytes, name) in [
+            (utf16(true, false), "UTF-16LE"),
+            (utf16(false, false), "UTF-16BE"),
+            (utf16(true, true), "UTF-16LE"),
+            (utf16(false, true), "UTF-16BE"),
+            (utf32(true, true), "UTF-32LE"),
+            (utf32(false, true), "UTF-32BE"),
+            (utf32(true, false), "UTF-32LE"),
+            (utf32(false, false), "UTF-32BE"),
+        ] {
+            let d = decode(&bytes, None, None);
+            assert_eq!(d.text, FEED, "{name}");
+            assert!(!d.lossy, "{name}");
+            assert!(
+                d.encoding.name() == name || d.warnings.iter().any(|w| w.contains(name)),
+                "{name}: {:?} {:?}",
+                d.encoding.name(),
+                d.warnings
+            );
+        }
+        // ordinary text is not mistaken for a wide one
+        assert!(sniff_wide("省科协举办科普日活动".as_bytes()).is_none());
+        assert!(sniff_wide(b"<html><body>plain</body></html>").is_none());
+    }
     use super::*;
 
     fn gbk(s: &str) -> Vec<u8> {

@@ -102,6 +102,29 @@ pub enum ExtractError {
     Feed { url: String, message: String },
     #[error("{url}: no article found (no headline and no body text)")]
     NoArticle { url: String },
+    #[error(
+        "{url}: the page broke a parser ({message}); it is skipped and counted: report the page if it recurs"
+    )]
+    Panicked { url: String, message: String },
+}
+
+/// Runs a parser over outside input so that a dependency's panic becomes an error naming the
+/// page instead of ending the scan.
+fn guarded<T>(url: &str, f: impl FnOnce() -> Result<T, ExtractError>) -> Result<T, ExtractError> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            Err(ExtractError::Panicked {
+                url: url.to_string(),
+                message,
+            })
+        }
+    }
 }
 
 /// One page or feed to extract.
@@ -185,8 +208,12 @@ pub fn detect_kind(text: &str, url: &Url) -> SourceKind {
     SourceKind::Html
 }
 
-/// Extracts one page or feed.
+/// Extracts one page or feed; a parser's panic is an [`ExtractError::Panicked`].
 pub fn extract(input: &Input<'_>) -> Result<Extracted, ExtractError> {
+    guarded(input.url, || extract_unguarded(input))
+}
+
+fn extract_unguarded(input: &Input<'_>) -> Result<Extracted, ExtractError> {
     let url = Url::parse(input.url).map_err(|_| ExtractError::BadUrl {
         url: input.url.to_string(),
     })?;
@@ -369,8 +396,13 @@ pub enum ListResult {
 /// Items per page asked of a jpaas unit-build call.
 pub const JPAAS_PAGE_SIZE: u32 = 20;
 
-/// Reads a list page (or a jpaas / JSON list answer) according to the source's `list_mode`.
+/// Reads a list page (or a jpaas / JSON list answer) according to the source's `list_mode`;
+/// a parser's panic is an [`ExtractError::Panicked`].
 pub fn extract_list(input: &Input<'_>) -> Result<ListResult, ExtractError> {
+    guarded(input.url, || extract_list_unguarded(input))
+}
+
+fn extract_list_unguarded(input: &Input<'_>) -> Result<ListResult, ExtractError> {
     let url = Url::parse(input.url).map_err(|_| ExtractError::BadUrl {
         url: input.url.to_string(),
     })?;

@@ -183,3 +183,24 @@ fn a_short_web_token_is_refused_and_web_hosts_are_checked() {
     assert!(!all.contains("web.hosts[0]"), "{all}");
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn a_configuration_in_another_encoding_is_named() {
+    let dir = workspace("encoding", &default_config());
+    let text = default_config();
+    let (gbk, _, _) = encoding_rs::GB18030.encode(&text);
+    std::fs::write(dir.join("gbk.toml"), &gbk).unwrap();
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    std::fs::write(dir.join("utf16.toml"), &utf16).unwrap();
+    for (file, says) in [("gbk.toml", "GBK/GB18030"), ("utf16.toml", "UTF-16")] {
+        let (code, out, err) = yuqing(&dir, &["--config", file, "check"]);
+        assert_eq!(code, 2, "{out}{err}");
+        assert!(
+            err.contains(says) && err.contains("save it as UTF-8"),
+            "{err}"
+        );
+        assert!(!err.contains("run yuqing from the folder"), "{err}");
+    }
+    std::fs::remove_dir_all(dir).ok();
+}

@@ -257,3 +257,48 @@ fn bad_gold_is_located() {
     );
     std::fs::remove_file(bad).ok();
 }
+
+/// `train --report` prints the leave-one-source-out figures of the model it writes, stores them
+/// in the model, and refuses to replace a model whose figures were better.
+#[test]
+fn train_report_guards_against_a_worse_model() {
+    let g = root().join("tests/fixtures/gold_sources.jsonl");
+    let model = std::env::temp_dir().join(format!("yuqing-report-{}.json", std::process::id()));
+    let _ = std::fs::remove_file(&model);
+    let train = |extra: &[&str]| {
+        let mut args = vec![
+            "train",
+            g.to_str().unwrap(),
+            "--output",
+            model.to_str().unwrap(),
+            "--report",
+        ];
+        args.extend_from_slice(extra);
+        yuqing(&args, None)
+    };
+    let (code, out, err) = train(&[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("leave-one-source-out figures"), "{out}");
+    assert!(out.contains("合计 pooled"), "{out}");
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
+    let eval = &m["evaluation"];
+    assert_eq!(eval["items"], 24, "{m}");
+    assert!(eval["protocol"].as_str().unwrap().contains("3 sources"));
+    // the model on disk claims figures no training can reach: the new one is not written
+    let mut better = m.clone();
+    better["evaluation"]["f1"] = serde_json::json!([2.0, 2.0, 2.0]);
+    let better_text = better.to_string();
+    std::fs::write(&model, &better_text).unwrap();
+    let (code, out, err) = train(&[]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("the model it replaces: 2.000"), "{out}");
+    assert!(err.contains("worse than the one at"), "{err}");
+    assert!(err.contains("--force"), "{err}");
+    assert_eq!(std::fs::read_to_string(&model).unwrap(), better_text);
+    let (code, out, _) = train(&["--force"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("model written"), "{out}");
+    assert_ne!(std::fs::read_to_string(&model).unwrap(), better_text);
+    let _ = std::fs::remove_file(&model);
+}

@@ -17,14 +17,41 @@ pub struct UsageError(pub String);
 
 /// Reads the configuration file's text, with an error that says what to do.
 pub fn read_config_text(path: &Path) -> anyhow::Result<String> {
-    std::fs::read_to_string(path)
-        .with_context(|| {
-            format!(
-                "cannot read the configuration {}: run yuqing from the folder that holds sources.toml or pass --config PATH",
+    let bytes = std::fs::read(path).map_err(|e| {
+        UsageError(format!(
+            "cannot read the configuration {}: {e}: run yuqing from the folder that holds sources.toml or pass --config PATH",
+            path.display()
+        ))
+    })?;
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(text.to_string()),
+        Err(e) => {
+            // name the encoding it is in, so that staff know what to save it as
+            let found = if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+                "UTF-16"
+            } else if bytes.iter().filter(|b| **b == 0).count() * 5 > bytes.len() {
+                "UTF-16 or UTF-32"
+            } else if encoding_rs::GB18030
+                .decode_without_bom_handling_and_without_replacement(bytes)
+                .is_some()
+            {
+                "GBK/GB18030"
+            } else {
+                "an encoding other than UTF-8"
+            };
+            let line = bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1;
+            Err(UsageError(format!(
+                "the configuration {} is saved in {found}, not UTF-8 (first bad byte on line {line}): save it as UTF-8 (in Notepad: Save As, encoding UTF-8)",
                 path.display()
-            )
-        })
-        .map_err(|e| UsageError(format!("{e:#}")).into())
+            ))
+            .into())
+        }
+    }
 }
 
 /// The folder relative paths in the configuration are resolved against.

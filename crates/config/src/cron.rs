@@ -17,6 +17,47 @@ impl PartialEq for Cron {
     }
 }
 
+/// Each field's name and the numbers it takes.
+const FIELDS: [(&str, u32, u32); 7] = [
+    ("seconds", 0, 59),
+    ("minutes", 0, 59),
+    ("hours", 0, 23),
+    ("day-of-month", 1, 31),
+    ("month", 1, 12),
+    ("weekday", 1, 7),
+    ("year", 1970, 2099),
+];
+
+/// The numbers in one field are within its range and its steps are positive.
+fn check_field(field: &str, name: &str, lo: u32, hi: u32) -> Result<(), String> {
+    for part in field.split(',') {
+        let (base, step) = match part.split_once('/') {
+            Some((b, s)) => (b, Some(s)),
+            None => (part, None),
+        };
+        if let Some(step) = step {
+            match step.parse::<u32>() {
+                Ok(n) if n >= 1 => {}
+                _ => {
+                    return Err(format!(
+                        "the {name} field's step \"/{step}\" must be a whole number of at least 1"
+                    ));
+                }
+            }
+        }
+        for n in base.split('-') {
+            if n.is_empty() || !n.chars().all(|c| c.is_ascii_digit()) {
+                continue;
+            }
+            let v: u64 = n.parse().unwrap_or(u64::MAX);
+            if v < u64::from(lo) || v > u64::from(hi) {
+                return Err(format!("the {name} field is {n}; it takes {lo} to {hi}"));
+            }
+        }
+    }
+    Ok(())
+}
+
 impl Cron {
     /// Parses an expression; the error says what is wrong in words a staff member can act on.
     pub fn parse(expr: &str) -> Result<Cron, String> {
@@ -34,8 +75,15 @@ impl Cron {
                  (sec min hour day month weekday [year]), e.g. \"0 0 6 * * *\""
             ));
         }
-        let schedule = ::cron::Schedule::from_str(expr)
-            .map_err(|e| format!("invalid cron expression \"{expr}\": {e}"))?;
+        for (field, (name, lo, hi)) in expr.split_whitespace().zip(FIELDS) {
+            check_field(field, name, lo, hi)
+                .map_err(|why| format!("invalid cron expression \"{expr}\": {why}"))?;
+        }
+        let schedule = ::cron::Schedule::from_str(expr).map_err(|_| {
+            format!(
+                "invalid cron expression \"{expr}\": each field takes a number, a range (1-5), a list (1,3), a step (*/15) or *, in the order sec min hour day month weekday [year], e.g. \"0 30 6 * * *\""
+            )
+        })?;
         if schedule.upcoming(chrono::Utc).next().is_none() {
             return Err(format!(
                 "cron expression \"{expr}\" never fires again: check the year field"
@@ -75,6 +123,24 @@ impl std::fmt::Display for Cron {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn field_ranges_are_named_in_our_words() {
+        let e = Cron::parse("60 0 6 * * *").unwrap_err();
+        assert!(
+            e.contains("the seconds field is 60; it takes 0 to 59"),
+            "{e}"
+        );
+        let e = Cron::parse("0 0 24 * * *").unwrap_err();
+        assert!(e.contains("the hours field is 24; it takes 0 to 23"), "{e}");
+        let e = Cron::parse("0 */0 * * * *").unwrap_err();
+        assert!(e.contains("step \"/0\""), "{e}");
+        let e = Cron::parse("0 0 6 * * xyz").unwrap_err();
+        assert!(e.contains("each field takes a number"), "{e}");
+        assert!(!e.to_lowercase().contains("must be less than"), "{e}");
+        assert!(Cron::parse("0 30 6 * * MON-FRI").is_ok());
+        assert!(Cron::parse("0 0 */2 1-31 1,6,12 *").is_ok());
+    }
     use super::*;
     use chrono_tz::Asia::Shanghai;
 

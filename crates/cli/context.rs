@@ -2,7 +2,6 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context as _;
 use yuqing_classify::{Classifier, Lexicons, Model};
 use yuqing_config::Config;
 use yuqing_model::Tag;

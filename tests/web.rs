@@ -551,3 +551,58 @@ fn a_rebinding_host_is_refused_before_any_route() {
     );
     assert_eq!(r.status, 200);
 }
+
+/// Another process commits to the index while the server runs: searches see the new article
+/// within two seconds, without a restart.
+#[test]
+fn the_server_follows_commits_made_by_another_process() {
+    let dir = temp("web-follow");
+    build(&dir);
+    let srv = serve(state(&dir, None));
+    let a = srv.addr;
+    let count = || {
+        get(a, &format!("/api/search?q={}&all=1", enc("量子通信"))).json()["total"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(count(), 0);
+    std::fs::write(dir.join("sources.toml"), config_text(&dir)).unwrap();
+    let file = dir.join("new.jsonl");
+    std::fs::write(
+        &file,
+        serde_json::json!({
+            "url": "https://a.example.org/news/99.html",
+            "title": "省科协举办量子通信科普讲座",
+            "text": "12月1日，省科协在省科技馆举办量子通信科普讲座，三百名市民参加。",
+            "published_at": "2026-12-01 10:00",
+            "source": "a-web",
+            "unit": "a",
+        })
+        .to_string()
+            + "\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_yuqing"))
+        .arg("--config")
+        .arg(dir.join("sources.toml"))
+        .args(["import", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let start = std::time::Instant::now();
+    while count() == 0 && start.elapsed() < std::time::Duration::from_secs(2) {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(
+        count(),
+        1,
+        "not visible {:?} after the import",
+        start.elapsed()
+    );
+    let health = get(a, "/healthz").json();
+    assert_eq!(health["articles"], health["indexed"], "{health}");
+}

@@ -224,7 +224,9 @@ impl SearchIndex {
         );
         let reader = index
             .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
+            // follow commits made by any process (the daemon, an import) within about a second:
+            // tantivy watches the index's meta.json
+            .reload_policy(ReloadPolicy::OnCommitWithDelay)
             .try_into()?;
         Ok(SearchIndex {
             index,

@@ -405,3 +405,48 @@ fn deep_queries_and_impossible_dates_are_errors() {
     assert!(v["total"].as_u64().unwrap() > 0);
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// With another process holding the index writer (as the daemon does), `label` saves the label
+/// once and says the index follows; `import` fails with one line naming the busy index.
+#[test]
+fn a_busy_index_is_named_and_a_label_lands_once() {
+    let dir = temp("busy");
+    let file = dir.join("in.jsonl");
+    std::fs::write(&file, articles(5)).unwrap();
+    let data = dir.join("data");
+    let (code, _, err) = yuqing(&data, &["import", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let index =
+        yuqing_index::SearchIndex::open(&data.join("search"), yuqing_text::Analyzer::builtin())
+            .unwrap();
+    let writer = index.writer(50_000_000).unwrap();
+
+    let (code, out, err) = yuqing(&data, &["label", "1", "--tag", "typical_case"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(err.contains("the search index is busy"), "{err}");
+    assert!(out.contains("已记录"), "{out}");
+    let store = yuqing_store::Store::open(&data).unwrap();
+    assert_eq!(store.labels().unwrap().len(), 1, "the label landed once");
+    drop(store);
+
+    let (code, out, err) = yuqing(&data, &["import", file.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        err.contains("is being written by another yuqing process"),
+        "{err}"
+    );
+    assert!(!err.contains("LockBusy"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+
+    // once the writer is free, the label reaches the index
+    drop(writer);
+    let (code, _, err) = yuqing(&data, &["import", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let (_, out, _) = yuqing(&data, &["search", "tag:typical_case", "--json", "--all"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(
+        v["hits"].as_array().unwrap().iter().any(|h| h["id"] == 1),
+        "{v}"
+    );
+    std::fs::remove_dir_all(dir).ok();
+}

@@ -377,7 +377,21 @@ pub fn label(cli: &Cli, args: &LabelArgs) -> anyhow::Result<ExitCode> {
     };
     let setup = context::classifier(cli, true)?;
     let index = open_index(&dir, setup.classifier.analyzer().clone())?;
-    Ingest::new(&mut store, &index, 50_000_000)?.catch_up(&mut |_| {})?;
+    // the label is a fact once stored: when another process holds the index writer, the index
+    // follows at that process's next catch-up (scan, import, reindex) instead
+    let index_note = match Ingest::new(&mut store, &index, 50_000_000) {
+        Ok(mut ingest) => {
+            ingest.catch_up(&mut |_| {})?;
+            None
+        }
+        Err(yuqing_pipeline::PipelineError::Index(yuqing_index::IndexError::Busy { .. })) => Some(
+            "检索索引正被另一进程写入 (the search index is busy: the daemon or an import holds it); the label is saved and search follows at its next scan or import",
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    if let Some(note) = index_note {
+        eprintln!("{note}");
+    }
     println!(
         "已记录 (recorded): 文章 {} {} {}（{}，原{}）",
         label.article_id,

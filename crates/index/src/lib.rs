@@ -46,6 +46,10 @@ pub enum IndexError {
         "search index {path} was built with another schema: run `yuqing reindex` to rebuild it"
     )]
     Schema { path: String },
+    #[error(
+        "search index {path} is being written by another yuqing process (the daemon `yuqing run`, a scan, an import or a reindex): wait for it to finish or stop it, then run this again"
+    )]
+    Busy { path: String },
     #[error("search index: {0}")]
     Tantivy(#[from] tantivy::TantivyError),
     #[error("{0}")]
@@ -198,6 +202,8 @@ pub struct SearchIndex {
     analyzer: Analyzer,
     /// Tokens the writer leaves for the registered tokenizer.
     ready: ReadyTokens,
+    /// Where it lives, for messages.
+    path: String,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -215,7 +221,7 @@ fn china() -> FixedOffset {
 }
 
 impl SearchIndex {
-    fn with_index(index: Index, analyzer: Analyzer) -> Result<SearchIndex> {
+    fn with_index(index: Index, analyzer: Analyzer, path: String) -> Result<SearchIndex> {
         let (_, fields) = schema();
         let ready = ReadyTokens::default();
         index.tokenizers().register(
@@ -234,6 +240,7 @@ impl SearchIndex {
             fields,
             analyzer,
             ready,
+            path,
         })
     }
 
@@ -254,13 +261,13 @@ impl SearchIndex {
             Err(tantivy::TantivyError::SchemaError(_)) => return Err(IndexError::Schema { path }),
             Err(source) => return Err(IndexError::Open { path, source }),
         };
-        SearchIndex::with_index(index, analyzer)
+        SearchIndex::with_index(index, analyzer, path)
     }
 
     /// An index in memory (tests).
     pub fn in_ram(analyzer: Analyzer) -> Result<SearchIndex> {
         let (schema, _) = schema();
-        SearchIndex::with_index(Index::create_in_ram(schema), analyzer)
+        SearchIndex::with_index(Index::create_in_ram(schema), analyzer, "(in memory)".into())
     }
 
     /// The writer; one at a time. `heap_bytes` is split among tantivy's indexing threads.
@@ -270,7 +277,16 @@ impl SearchIndex {
             .min(2);
         let writer: IndexWriter = self
             .index
-            .writer_with_num_threads(threads, heap_bytes.max(threads * 20_000_000))?;
+            .writer_with_num_threads(threads, heap_bytes.max(threads * 20_000_000))
+            .map_err(|e| match e {
+                tantivy::TantivyError::LockFailure(
+                    tantivy::directory::error::LockError::LockBusy,
+                    _,
+                ) => IndexError::Busy {
+                    path: self.path.clone(),
+                },
+                other => other.into(),
+            })?;
         // segments stop merging once they hold MERGE_MAX_DOCS articles: merging the large ones
         // of a big index would re-read (and map into memory) most of it again and again, for a
         // search that is only slightly faster over one segment than over a dozen

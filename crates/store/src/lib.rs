@@ -605,6 +605,28 @@ impl Store {
     }
 }
 
+/// The tag names of a tag list, sorted.
+fn tag_names(tags: &[StoredTag]) -> Vec<&str> {
+    let mut v: Vec<&str> = tags.iter().map(|t| t.tag.as_str()).collect();
+    v.sort_unstable();
+    v
+}
+
+/// Puts analysts' rulings over the classifier's tags: a confirmed tag is present (score 1, the
+/// label as evidence), a rejected one absent.
+fn apply_rulings(tags: &mut Vec<StoredTag>, rulings: &[(String, bool, String, String)]) {
+    for (tag, applies, analyst, at) in rulings {
+        tags.retain(|t| t.tag != *tag);
+        if *applies {
+            tags.push(StoredTag {
+                tag: tag.clone(),
+                score: 1.0,
+                evidence: serde_json::json!({"label": analyst, "at": at}),
+            });
+        }
+    }
+}
+
 /// A transaction over the store: upserts in a batch commit together.
 pub struct Tx<'a> {
     tx: rusqlite::Transaction<'a>,
@@ -619,28 +641,39 @@ impl Tx<'_> {
             _ => None,
         };
         let fp = &a.fingerprint;
-        let existing: Option<(i64, i64, String, i64)> = self
+        let existing: Option<(i64, i64, String, i64, String, String)> = self
             .tx
             .query_row(
-                "SELECT id, body_hash, title, cluster_id FROM articles WHERE canonical_url = ?1",
+                "SELECT id, body_hash, title, cluster_id, tags, topics FROM articles WHERE canonical_url = ?1",
                 [&a.canonical_url],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
             )
             .optional()?;
         let json = |v: &Vec<String>| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
-        let tags = serde_json::to_string(&a.tags).unwrap_or_else(|_| "[]".into());
+        // an analyst's ruling outranks the classifier: re-analysis keeps every labelled tag
+        let mut new_tags = a.tags.clone();
+        if let Some((id, ..)) = &existing {
+            apply_rulings(&mut new_tags, &self.rulings(*id)?);
+        }
+        let tags = serde_json::to_string(&new_tags).unwrap_or_else(|_| "[]".into());
         let published = a.published_at.map(|d| d.to_rfc3339());
         let published_ts = a.published_at.as_ref().map(ts);
         let review = a
             .review
             .as_ref()
             .and_then(|r| serde_json::to_string(r).ok());
-        if let Some((id, body_hash, title, cluster)) = existing {
+        if let Some((id, body_hash, title, cluster, old_tags, old_topics)) = existing {
             if body_hash == fp.body_hash as i64 && title == a.title {
-                // same text: refresh the analysis, keep the record
+                // same text: refresh the analysis, keep the record; the index must hear of a
+                // change in what it filters on
+                let topics = json(&a.topics);
+                let same_tags = serde_json::from_str::<Vec<StoredTag>>(&old_tags)
+                    .map(|old| tag_names(&old) == tag_names(&new_tags))
+                    .unwrap_or(false);
+                let stale = !same_tags || old_topics != topics;
                 self.tx.execute(
-                    "UPDATE articles SET keywords = ?2, tags = ?3, topics = ?4, source = ?5, unit = ?6, unit_kind = ?7, model = ?8, review = ?9 WHERE id = ?1",
-                    params![id, json(&a.keywords), tags, json(&a.topics), a.source, a.unit, a.unit_kind, a.model, review],
+                    "UPDATE articles SET keywords = ?2, tags = ?3, topics = ?4, source = ?5, unit = ?6, unit_kind = ?7, model = ?8, review = ?9, indexed = CASE WHEN ?10 THEN 0 ELSE indexed END WHERE id = ?1",
+                    params![id, json(&a.keywords), tags, topics, a.source, a.unit, a.unit_kind, a.model, review, stale],
                 )?;
                 return Ok(Upserted {
                     id,
@@ -705,6 +738,21 @@ impl Tx<'_> {
     /// The cluster of a stored article telling the same story, if any. Candidates share a
     /// 16-bit block of the SimHash or the title key; both lookups are answered by covering
     /// indexes, and a candidate's title key is read from its row only when it could decide.
+    /// The latest ruling per tag an analyst has given on an article: (tag, applies, analyst, at).
+    fn rulings(&self, id: i64) -> Result<Vec<(String, bool, String, String)>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT tag, applies, analyst, created_at FROM labels WHERE article_id = ?1 ORDER BY id",
+        )?;
+        let rows = st.query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        let mut latest: Vec<(String, bool, String, String)> = Vec::new();
+        for row in rows {
+            let row: (String, bool, String, String) = row?;
+            latest.retain(|l| l.0 != row.0);
+            latest.push(row);
+        }
+        Ok(latest)
+    }
+
     fn find_story(&mut self, fp: &Fingerprint) -> Result<Option<i64>> {
         let mut best: Option<(u32, i64)> = None;
         let mut keep = |d: u32, cluster: i64| {

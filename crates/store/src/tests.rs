@@ -277,3 +277,61 @@ fn an_older_store_is_told_apart_and_upgraded_at_open() {
     drop(s);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn labels_outrank_re_analysis() {
+    let mut s = Store::open_in_memory().unwrap();
+    let a = article(
+        "https://a.example.cn/1.html",
+        "省科协举办先进事迹报告会",
+        BODY,
+    );
+    let id = s.upsert(&a).unwrap().id;
+    // the analyst adds a tag the classifier did not give and removes one it did
+    s.apply_label(id, "typical_person", true, "张三").unwrap();
+    s.apply_label(id, "typical_event", false, "张三").unwrap();
+    // mark everything indexed, as the index commit does
+    s.connection()
+        .execute("UPDATE articles SET indexed = 1", [])
+        .unwrap();
+    // a recheck of the unchanged page analyses it again: the classifier says event, not person
+    let again = s.upsert(&a).unwrap();
+    assert_eq!(again.outcome, Outcome::Unchanged);
+    let got = s.get(id).unwrap().unwrap();
+    let tags: Vec<&str> = got.tags.iter().map(|t| t.tag.as_str()).collect();
+    assert_eq!(tags, ["typical_person"], "{:?}", got.tags);
+    assert_eq!(got.tags[0].evidence["label"], "张三");
+    assert!(
+        s.unindexed(10).unwrap().is_empty(),
+        "tags as before: nothing to re-index"
+    );
+    // an edited text keeps the rulings too
+    let mut edited = a.clone();
+    edited.body = format!("{BODY}\n（本文有更新）");
+    edited.fingerprint = analyzer().fingerprint(&edited.title, &edited.body);
+    assert_eq!(s.upsert(&edited).unwrap().outcome, Outcome::Updated);
+    let tags: Vec<String> = s
+        .get(id)
+        .unwrap()
+        .unwrap()
+        .tags
+        .into_iter()
+        .map(|t| t.tag)
+        .collect();
+    assert_eq!(tags, ["typical_person"]);
+    // a later ruling wins over an earlier one
+    s.apply_label(id, "typical_person", false, "李四").unwrap();
+    s.connection()
+        .execute("UPDATE articles SET indexed = 1", [])
+        .unwrap();
+    let mut topics_changed = edited.clone();
+    topics_changed.topics = vec!["popsci".into()];
+    s.upsert(&topics_changed).unwrap();
+    let got = s.get(id).unwrap().unwrap();
+    assert!(got.tags.is_empty(), "{:?}", got.tags);
+    assert_eq!(
+        s.unindexed(10).unwrap().len(),
+        1,
+        "a changed analysis marks the article for the index"
+    );
+}

@@ -48,7 +48,13 @@ pub struct Settings {
     pub max_redirects: usize,
     /// Whether robots.txt is consulted (always, except in benchmarks of the fetcher itself).
     pub robots: bool,
+    /// How long a robots.txt that could not be read (5xx, unreachable) keeps a host waiting
+    /// before it is asked again; a rule set read is kept for [`ROBOTS_KEEP`].
+    pub robots_retry: Duration,
 }
+
+/// How long a robots.txt that was read stays in force before it is read again.
+pub const ROBOTS_KEEP: Duration = Duration::from_secs(6 * 3600);
 
 impl Default for Settings {
     fn default() -> Self {
@@ -66,6 +72,7 @@ impl Default for Settings {
             max_retry_after: Duration::from_secs(120),
             max_redirects: 5,
             robots: true,
+            robots_retry: Duration::from_secs(300),
         }
     }
 }
@@ -157,7 +164,8 @@ struct Host {
     permits: Semaphore,
     /// When the last request to this host started, and the earliest the next may start.
     slot: Mutex<(Option<Instant>, Instant)>,
-    robots: OnceCell<Robots>,
+    /// The host's robots.txt as last read, and when; replaced once it expires.
+    robots: Mutex<(Instant, Arc<OnceCell<Robots>>)>,
     crawl_delay: Mutex<Duration>,
 }
 
@@ -214,7 +222,7 @@ impl Fetcher {
                 Arc::new(Host {
                     permits: Semaphore::new(self.settings.per_host_concurrency.max(1)),
                     slot: Mutex::new((None, Instant::now())),
-                    robots: OnceCell::new(),
+                    robots: Mutex::new((Instant::now(), Arc::new(OnceCell::new()))),
                     crawl_delay: Mutex::new(Duration::ZERO),
                 })
             })
@@ -283,9 +291,26 @@ impl Fetcher {
     /// Whether robots.txt lets us fetch `url`.
     pub async fn check_robots(&self, url: &Url, delay: Option<Duration>) -> Result<(), FetchError> {
         let host = self.host(url);
-        let robots = host
-            .robots
-            .get_or_init(|| self.load_robots(url, delay))
+        let cell = {
+            let mut slot = host.robots.lock().unwrap_or_else(|e| e.into_inner());
+            let keep = match slot.1.get() {
+                None => None,
+                Some(Robots::Wait(_) | Robots::Unreachable(..)) => Some(self.settings.robots_retry),
+                Some(_) => Some(ROBOTS_KEEP),
+            };
+            if keep.is_some_and(|k| slot.0.elapsed() >= k) {
+                // a daemon runs for weeks: a robots.txt that failed once is asked again
+                *slot = (Instant::now(), Arc::new(OnceCell::new()));
+            }
+            slot.1.clone()
+        };
+        let robots = cell
+            .get_or_init(|| async {
+                let r = self.load_robots(url, delay).await;
+                let mut slot = host.robots.lock().unwrap_or_else(|e| e.into_inner());
+                slot.0 = Instant::now();
+                r
+            })
             .await;
         match robots {
             Robots::All => Ok(()),
@@ -299,7 +324,8 @@ impl Fetcher {
                 url,
                 Status::RobotsDenied,
                 format!(
-                    "robots.txt could not be read ({why}): the host is left alone until the next scan"
+                    "robots.txt could not be read ({why}): the host is left alone and asked again after {} s",
+                    self.settings.robots_retry.as_secs()
                 ),
             )),
             Robots::Unreachable(status, why) => Err(FetchError::new(

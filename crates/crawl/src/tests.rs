@@ -169,6 +169,36 @@ async fn robots_5xx_means_wait_and_4xx_means_allowed() {
     assert!(f.fetch(&Request::get(server.url("/a"))).await.is_ok());
 }
 
+/// A host whose robots.txt failed once is asked again after `robots_retry`, not blocked until
+/// the daemon restarts.
+#[tokio::test]
+async fn a_failed_robots_txt_is_asked_again() {
+    let failing = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let f2 = failing.clone();
+    let server = Server::start(move |path, _, _| match path {
+        "/robots.txt" if f2.load(Ordering::SeqCst) => reply(503, ""),
+        "/robots.txt" => reply(404, ""),
+        _ => reply(200, "x"),
+    })
+    .await;
+    let f = Fetcher::new(Settings {
+        retries: 0,
+        robots_retry: Duration::from_millis(300),
+        ..settings()
+    })
+    .unwrap();
+    let err = f.fetch(&Request::get(server.url("/a"))).await.unwrap_err();
+    assert_eq!(err.status, Status::RobotsDenied);
+    failing.store(false, Ordering::SeqCst);
+    // within the retry time the earlier answer stands, without asking again
+    let err = f.fetch(&Request::get(server.url("/a"))).await.unwrap_err();
+    assert_eq!(err.status, Status::RobotsDenied);
+    assert_eq!(server.paths(), ["/robots.txt"]);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(f.fetch(&Request::get(server.url("/a"))).await.is_ok());
+    assert_eq!(server.paths(), ["/robots.txt", "/robots.txt", "/a"]);
+}
+
 #[tokio::test]
 async fn crawl_delay_and_per_host_delay_are_kept() {
     let server = Server::start(|path, _, _| match path {

@@ -373,9 +373,15 @@ pub fn run(cli: &Cli, _args: &RunArgs) -> anyhow::Result<ExitCode> {
     tracing::info!(
         scans = summary.scans,
         overlaps_skipped = summary.overlaps_skipped,
+        scans_panicked = summary.scans_panicked,
         "yuqing run: stopped cleanly"
     );
-    Ok(ExitCode::SUCCESS)
+    // a scan that panicked is a failure the operator must hear of, even after a clean stop
+    Ok(if summary.scans_panicked > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// The daily brief and the weekly report (sent when `[mail]` is configured) on their schedules.

@@ -43,6 +43,8 @@ pub struct RunSummary {
     pub jobs: usize,
     /// Scans skipped because the same source was still being scanned.
     pub overlaps_skipped: usize,
+    /// Scans that stopped with a panic (their sources were released and logged).
+    pub scans_panicked: usize,
 }
 
 enum Due {
@@ -95,6 +97,8 @@ pub async fn run(
         .collect();
     let mut running: HashSet<String> = HashSet::new();
     let mut scans: JoinSet<(Vec<String>, ScanReport)> = JoinSet::new();
+    // which sources each scan task holds, so that a task that panics releases them
+    let mut scan_sources: HashMap<tokio::task::Id, Vec<String>> = HashMap::new();
     let mut job_tasks: JoinSet<(String, Result<String, String>)> = JoinSet::new();
     tokio::pin!(shutdown);
     loop {
@@ -129,7 +133,10 @@ pub async fn run(
                     running.extend(ids.iter().cloned());
                     summary.scans += 1;
                     let c = collector.clone();
-                    scans.spawn(async move { (ids, c.scan(batch, RecheckMode::Due).await) });
+                    let held = ids.clone();
+                    let task =
+                        scans.spawn(async move { (ids, c.scan(batch, RecheckMode::Due).await) });
+                    scan_sources.insert(task.id(), held);
                 }
                 Due::Job(i) => {
                     let job = &jobs[i];
@@ -161,18 +168,31 @@ pub async fn run(
         tokio::select! {
             _ = &mut shutdown => break,
             _ = tokio::time::sleep(wake) => {}
-            Some(done) = scans.join_next(), if !scans.is_empty() => {
-                if let Ok((ids, report)) = done {
-                    for id in &ids {
-                        running.remove(id);
+            Some(done) = scans.join_next_with_id(), if !scans.is_empty() => {
+                match done {
+                    Ok((task, (ids, report))) => {
+                        scan_sources.remove(&task);
+                        for id in &ids {
+                            running.remove(id);
+                        }
+                        tracing::info!(
+                            sources = report.totals.sources,
+                            new = report.totals.new,
+                            failed_sources = report.totals.failed_sources,
+                            "scan finished"
+                        );
+                        on_scan(&report);
                     }
-                    tracing::info!(
-                        sources = report.totals.sources,
-                        new = report.totals.new,
-                        failed_sources = report.totals.failed_sources,
-                        "scan finished"
-                    );
-                    on_scan(&report);
+                    Err(e) => {
+                        let ids = scan_sources.remove(&e.id()).unwrap_or_default();
+                        for id in &ids {
+                            running.remove(id);
+                        }
+                        if e.is_panic() {
+                            summary.scans_panicked += 1;
+                            tracing::error!(sources = ?ids, error = %e, "a scan stopped with a panic: its sources are released and scanned again at their next time");
+                        }
+                    }
                 }
             }
             Some(done) = job_tasks.join_next(), if !job_tasks.is_empty() => {

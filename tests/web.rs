@@ -606,3 +606,49 @@ fn the_server_follows_commits_made_by_another_process() {
     let health = get(a, "/healthz").json();
     assert_eq!(health["articles"], health["indexed"], "{health}");
 }
+
+/// Errors axum makes itself are JSON under /api/ like every other API error.
+#[test]
+fn every_api_error_is_json() {
+    let dir = temp("web-api-errors");
+    build(&dir);
+    let srv = serve(state(&dir, None));
+    let a = srv.addr;
+    let check = |r: Resp, status: u16| {
+        assert_eq!(r.status, status, "{}", r.text());
+        assert!(
+            r.header("content-type").starts_with("application/json"),
+            "{status}: {}",
+            r.header("content-type")
+        );
+        let v = r.json();
+        assert_eq!(v["status"], status);
+        assert!(!v["error"].as_str().unwrap().is_empty());
+        v
+    };
+    // a method the route does not take, with an empty body
+    let v = check(request(a, "DELETE", "/api/search?q=x", &[], b""), 405);
+    assert!(v["error"].as_str().unwrap().contains("not allowed"));
+    // a body over the limit
+    let big = vec![b'a'; 20 * 1024];
+    let v = check(
+        request(
+            a,
+            "POST",
+            "/api/articles/1/labels",
+            &[
+                ("Content-Type", "application/json"),
+                ("X-Yuqing-Form-Token", "test-form-token"),
+            ],
+            &big,
+        ),
+        413,
+    );
+    assert!(v["error"].as_str().unwrap().contains("16 KB"));
+    // a path that is not UTF-8
+    check(request(a, "GET", "/api/articles/%FF%FE", &[], b""), 400);
+    // the pages keep their HTML errors
+    let r = request(a, "DELETE", "/", &[], b"");
+    assert_eq!(r.status, 405);
+    assert!(!r.header("content-type").starts_with("application/json"));
+}

@@ -842,6 +842,51 @@ async fn auth(State(s): State<Arc<AppState>>, req: Request, next: Next) -> Respo
     e.into_response()
 }
 
+/// Every error under `/api/` is `{"error", "status"}`, including the ones axum makes itself
+/// (405, 413, a path or query it cannot read).
+async fn api_errors_as_json(req: Request, next: Next) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let resp = next.run(req).await;
+    let status = resp.status();
+    if !api || !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let is_json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json {
+        return resp;
+    }
+    let allow = resp.headers().get(header::ALLOW).cloned();
+    let bytes = axum::body::to_bytes(resp.into_body(), 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let text = String::from_utf8_lossy(&bytes).trim().to_string();
+    let message = match status {
+        StatusCode::METHOD_NOT_ALLOWED => {
+            "this method is not allowed here: the API answers GET, and POST for labels".to_string()
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => "the request body is too large: at most 16 KB".to_string(),
+        _ if !text.is_empty() => text,
+        _ => status
+            .canonical_reason()
+            .unwrap_or("request failed")
+            .to_lowercase(),
+    };
+    let mut out = ApiError {
+        status,
+        message,
+        json: true,
+    }
+    .into_response();
+    if let Some(allow) = allow {
+        out.headers_mut().insert(header::ALLOW, allow);
+    }
+    out
+}
+
 /// Headers on every answer.
 async fn hardening(req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await;
@@ -878,6 +923,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(DefaultBodyLimit::max(16 * 1024))
         .layer(middleware::from_fn_with_state(state.clone(), auth))
         .layer(middleware::from_fn_with_state(state.clone(), host_guard))
+        .layer(middleware::from_fn(api_errors_as_json))
         .layer(middleware::from_fn(hardening))
         .with_state(state)
 }

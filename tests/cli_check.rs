@@ -204,3 +204,21 @@ fn a_configuration_in_another_encoding_is_named() {
     }
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// `yuqing demo` works from a folder that is not the project's: it writes its own dictionaries.
+#[test]
+fn the_demo_runs_from_any_folder() {
+    let dir = std::env::temp_dir().join(format!("yuqing-demo-anywhere-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (code, out, err) = yuqing(&dir, &["demo", "--dir", "demo"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(dir.join("demo/dictionaries/user.dict").is_file());
+    assert!(
+        dir.join("demo/dictionaries/cues/typical_case.txt")
+            .is_file()
+    );
+    let config = std::fs::read_to_string(dir.join("demo/sources.toml")).unwrap();
+    assert!(config.contains("demo/dictionaries"), "{config}");
+    std::fs::remove_dir_all(dir).ok();
+}

@@ -464,6 +464,27 @@ pub async fn shutdown_signal() {
     }
 }
 
+/// The dictionaries, cue lexicons and model built into the binary, written as files.
+fn write_builtin_dictionaries(dir: &Path) -> anyhow::Result<()> {
+    let d = yuqing_text::Dictionaries::builtin();
+    let l = yuqing_classify::Lexicons::builtin();
+    std::fs::create_dir_all(dir.join("cues"))
+        .with_context(|| format!("cannot create {}", dir.display()))?;
+    for (name, text) in [
+        ("user.dict", d.user_dict.as_str()),
+        ("stopwords.txt", d.stop_words.as_str()),
+        ("aliases.txt", d.aliases.as_str()),
+        ("cues/typical_person.txt", l.person.as_str()),
+        ("cues/typical_event.txt", l.event.as_str()),
+        ("cues/typical_case.txt", l.case.as_str()),
+        ("typical.model.json", yuqing_classify::BUILTIN_MODEL),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}
+
 pub fn demo(cli: &Cli, args: &DemoArgs) -> anyhow::Result<ExitCode> {
     let dir = &args.dir;
     let data = dir.join("data");
@@ -480,6 +501,15 @@ pub fn demo(cli: &Cli, args: &DemoArgs) -> anyhow::Result<ExitCode> {
         _ => PathBuf::from("dictionaries"),
     };
     let dictionaries = std::path::absolute(&dictionaries).unwrap_or(dictionaries);
+    // run from any folder: without the project's dictionaries beside it, the demo writes the
+    // built-in ones into its own folder
+    let dictionaries = if dictionaries.join("user.dict").is_file() {
+        dictionaries
+    } else {
+        let own = std::path::absolute(dir.join("dictionaries")).unwrap_or(dir.join("dictionaries"));
+        write_builtin_dictionaries(&own)?;
+        own
+    };
     let rt = runtime()?;
     let mut web = rt
         .block_on(yuqing_sampleweb::SampleWeb::start_demo())

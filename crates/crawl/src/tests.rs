@@ -183,7 +183,7 @@ async fn a_failed_robots_txt_is_asked_again() {
     .await;
     let f = Fetcher::new(Settings {
         retries: 0,
-        robots_retry: Duration::from_millis(300),
+        robots_retry: Duration::from_secs(2),
         ..settings()
     })
     .unwrap();
@@ -194,7 +194,7 @@ async fn a_failed_robots_txt_is_asked_again() {
     let err = f.fetch(&Request::get(server.url("/a"))).await.unwrap_err();
     assert_eq!(err.status, Status::RobotsDenied);
     assert_eq!(server.paths(), ["/robots.txt"]);
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    tokio::time::sleep(Duration::from_millis(2200)).await;
     assert!(f.fetch(&Request::get(server.url("/a"))).await.is_ok());
     assert_eq!(server.paths(), ["/robots.txt", "/robots.txt", "/a"]);
 }

@@ -121,13 +121,18 @@ fn import_search_label_reindex() {
     let file = dir.join("in.jsonl");
     let mut lines = articles(40);
     lines.push_str("not json\n{\"url\":\"ftp://x\",\"title\":\"t\",\"text\":\"b\"}\n");
+    lines.push_str("{\"url\":\"https://x.example.cn/1.html\",\"title\":\"省科协科普讲座\",\"text\":\"科普讲座举行。\",\"unit\":\"no-such-unit\"}\n");
     std::fs::write(&file, lines).unwrap();
     let data = dir.join("data");
     let (code, out, err) = yuqing(&data, &["import", file.to_str().unwrap()]);
-    assert_eq!(code, 1, "two bad lines make the run partial: {out}{err}");
+    assert_eq!(code, 1, "three bad lines make the run partial: {out}{err}");
     assert!(err.contains("line 41: not an article object"), "{err}");
     assert!(
         err.contains("line 42: url \"ftp://x\" is not an absolute http(s) address"),
+        "{err}"
+    );
+    assert!(
+        err.contains("line 43: unit \"no-such-unit\" is not a unit of the configuration"),
         "{err}"
     );
     assert!(out.contains("新增 40"), "{out}");

@@ -56,7 +56,15 @@ pub struct ImportArgs {
 
 pub fn import(cli: &Cli, args: &ImportArgs) -> anyhow::Result<ExitCode> {
     let setup = context::classifier(cli, false)?;
-    let units = context::load_config(cli)?.map_or_else(Units::default, |c| Units::new(&c.units));
+    let config = context::load_config(cli)?;
+    let units = config
+        .as_ref()
+        .map_or_else(Units::default, |c| Units::new(&c.units));
+    // a unit id the configuration does not know would count for no unit in the reports
+    let known_units: Option<std::collections::HashSet<String>> = config
+        .as_ref()
+        .filter(|c| !c.units.is_empty())
+        .map(|c| c.units.iter().map(|u| u.id.clone()).collect());
     let dir = data_dir(cli)?;
     let mut store = open_store(&dir)?;
     let index = open_index(&dir, setup.classifier.analyzer().clone())?;
@@ -82,6 +90,13 @@ pub fn import(cli: &Cli, args: &ImportArgs) -> anyhow::Result<ExitCode> {
         }
         let parsed = serde_json::from_str::<ImportItem>(&line)
             .map_err(|e| format!("not an article object ({e})"))
+            .and_then(|item| match (&known_units, item.unit.as_deref()) {
+                (Some(known), Some(u)) if !u.is_empty() && !known.contains(u) => Err(format!(
+                    "unit \"{u}\" is not a unit of the configuration (see [[unit]] ids in {})",
+                    cli.config.display()
+                )),
+                _ => Ok(item),
+            })
             .and_then(ImportItem::into_draft);
         match parsed {
             Ok(d) => Some(d),

@@ -44,9 +44,7 @@ pub const HEADLINE_ONLY_CHARS: usize = 30;
 pub fn is_name(w: &Word) -> bool {
     w.is_person()
         && (2..=4).contains(&w.text.chars().count())
-        && w.text
-            .chars()
-            .all(|c| ('\u{4e00}'..='\u{9fff}').contains(&c) || c == '·')
+        && w.text.chars().all(|c| is_han(c) || c == '·')
 }
 
 /// A person's name found in a text.
@@ -71,6 +69,15 @@ const NOT_GIVEN: [&str; 24] = [
     "书记", "主任", "局长", "老师", "医生", "师傅", "某", "某某", "总", "先生", "女士", "同志",
     "教授", "院士", "部长", "省长", "市长", "县长", "镇长", "村长", "大爷", "大妈", "阿姨", "姓",
 ];
+
+/// The texts of the words `keep` accepts.
+fn kept_words<'w>(words: &'w [Word], keep: &impl Fn(&Word) -> bool) -> Vec<&'w str> {
+    words
+        .iter()
+        .filter(|w| keep(w))
+        .map(|w| w.text.as_str())
+        .collect()
+}
 
 fn is_han(c: char) -> bool {
     ('\u{4e00}'..='\u{9fff}').contains(&c)
@@ -286,19 +293,13 @@ impl Analysis {
                 (name, v)
             }));
         };
-        let title: Vec<&str> = self
-            .title_words
-            .iter()
-            .filter(|w| keep(w))
-            .map(|w| w.text.as_str())
-            .collect();
-        push_set("t:", title, &mut f);
+        push_set("t:", kept_words(&self.title_words, &keep), &mut f);
         // character pairs of the headline: robust to segmentation and to unseen names
         let han: String = self
             .title_words
             .iter()
             .flat_map(|w| w.text.chars())
-            .filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c))
+            .filter(|c| is_han(*c))
             .collect();
         let bounds: Vec<usize> = han
             .char_indices()
@@ -313,19 +314,12 @@ impl Analysis {
                 .iter()
                 .take_while(|w| w.end <= LEAD_BYTES)
                 .count();
-            let lead: Vec<&str> = self.body_words[..lead_end]
-                .iter()
-                .filter(|w| keep(w))
-                .map(|w| w.text.as_str())
-                .collect();
-            push_set("l:", lead, &mut f);
-            let body: Vec<&str> = self
-                .body_words
-                .iter()
-                .filter(|w| keep(w))
-                .map(|w| w.text.as_str())
-                .collect();
-            push_set("b:", body, &mut f);
+            push_set(
+                "l:",
+                kept_words(&self.body_words[..lead_end], &keep),
+                &mut f,
+            );
+            push_set("b:", kept_words(&self.body_words, &keep), &mut f);
         }
         f
     }

@@ -19,7 +19,7 @@ use yuqing_model::{Tag, Topic};
 use yuqing_text::Analyzer;
 
 pub use cues::{CueError, CueHit, CueLexicon};
-pub use features::{Analysis, HEADLINE_ONLY_CHARS, Name, find_names, is_name};
+pub use features::{Analysis, HEADLINE_ONLY_CHARS, is_name};
 pub use model::{Calibration, Kind, Model, ModelError, TagModel};
 pub use topics::TopicMatcher;
 pub use train::{Example, TrainOptions, train};
@@ -226,11 +226,6 @@ impl Classifier {
         self.thresholds[kind_index(kind)]
     }
 
-    /// The cue lexicons, in `Tag::ALL` order.
-    pub fn lexicons(&self) -> &[CueLexicon; 3] {
-        &self.lexicons
-    }
-
     /// The analysis the model reads (exposed for training).
     pub fn analyze(&self, title: &str, body: &str) -> Analysis {
         Analysis::new(&self.analyzer, &self.lexicons, title, body)
@@ -280,7 +275,11 @@ impl Classifier {
                 tag: Tag::ALL[i],
                 score: (scores[i] * 1000.0).round() / 1000.0,
                 threshold: (self.thresholds[k][i] * 1000.0).round() / 1000.0,
-                evidence: self.evidence(i, analysis, title, body),
+                // a passing tag's evidence is already made: not made twice
+                evidence: tags.iter().find(|t| t.tag == Tag::ALL[i]).map_or_else(
+                    || self.evidence(i, analysis, title, body),
+                    |t| t.evidence.clone(),
+                ),
             });
         let keywords = if keywords == 0 {
             Vec::new()
@@ -386,12 +385,3 @@ fn kind_index(kind: Kind) -> usize {
 
 #[cfg(test)]
 mod tests;
-
-/// The structural signals of a text measured without segmentation (names absent): for
-/// profiling the pattern families' cost.
-#[doc(hidden)]
-pub fn signals_only(title: &str, body: &str) -> usize {
-    signals::Signals::measure(title, body, &[], &[], &[], &[])
-        .features(false)
-        .len()
-}

@@ -548,21 +548,6 @@ pub fn train(examples: &[Example], prior: &Model, opts: &TrainOptions, trained_o
                 tm.threshold = th[t];
             }
         }
-        if std::env::var_os("YUQING_TRAIN_DEBUG").is_some() {
-            let empty: Vec<usize> = full
-                .iter()
-                .copied()
-                .filter(|i| labels[*i].iter().all(|l| !l))
-                .collect();
-            let fired = empty
-                .iter()
-                .filter(|i| (0..3).any(|t| probs[**i][t] >= th[t]))
-                .count();
-            eprintln!(
-                "{kind:?}: held-out false tags {fired}/{} at {th:?}",
-                empty.len()
-            );
-        }
         let (_, k) = folds(&of_kind, opts.fallback_folds);
         let sources = {
             let mut g: Vec<usize> = of_kind.iter().map(|e| e.group).collect();

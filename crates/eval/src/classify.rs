@@ -45,7 +45,7 @@ pub fn prepare(classifier: &Classifier, items: Vec<GoldItem>) -> Prepared {
                                 group: sources.binary_search(&it.source).unwrap_or(0),
                                 known: [true; 3],
                                 weight: if it.borderline {
-                                    borderline_weight()
+                                    BORDERLINE_WEIGHT
                                 } else {
                                     1.0
                                 },
@@ -123,16 +123,8 @@ fn sample_key(id: &str) -> f64 {
     (h >> 11) as f64 / (1u64 << 53) as f64
 }
 
-/// How much a borderline gold item counts in training beside a clear one (`YUQING_BORDERLINE_WEIGHT`
-/// overrides it for experiments).
+/// How much a borderline gold item counts in training beside a clear one.
 pub const BORDERLINE_WEIGHT: f64 = 0.5;
-
-fn borderline_weight() -> f64 {
-    std::env::var("YUQING_BORDERLINE_WEIGHT")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(BORDERLINE_WEIGHT)
-}
 
 /// One held-out prediction: the item's index, its tags and its probabilities.
 type Prediction = (usize, [bool; 3], [f64; 3]);

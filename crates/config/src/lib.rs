@@ -9,6 +9,7 @@
 //! This crate reads only the text it is given; the caller opens files. The dictionary formats
 //! checked by `yuqing check` live in [`dictionaries`].
 
+mod alerts;
 mod cron;
 pub mod dictionaries;
 mod reader;
@@ -19,8 +20,8 @@ use std::path::{Path, PathBuf};
 use chrono_tz::Tz;
 use url::Url;
 use yuqing_model::{
-    Expr, JsonList, ListMode, Selectors, Source, SourceKind, Topic, TopicRule, Unit, UnitKind,
-    WechatAccount,
+    AlertRule, Channel, Expr, JsonList, ListMode, Selectors, Source, SourceKind, Topic, TopicRule,
+    Unit, UnitKind, WechatAccount,
 };
 
 pub use crate::cron::Cron;
@@ -150,6 +151,9 @@ pub struct WebSettings {
     /// Host names (without port) the server answers besides the loopback names, e.g. the
     /// office name `yuqing.example.org`; any other `Host` header is refused (DNS rebinding).
     pub hosts: Vec<String>,
+    /// The address analysts open the page at (`http://yuqing.example.org:8080`), used for the
+    /// links in alerts and mails.
+    pub base_url: Option<Url>,
 }
 
 /// The validated configuration.
@@ -166,6 +170,8 @@ pub struct Config {
     pub units: Vec<Unit>,
     pub sources: Vec<Source>,
     pub topics: Vec<Topic>,
+    pub channels: Vec<Channel>,
+    pub alerts: Vec<AlertRule>,
     source_schedules: HashMap<String, Cron>,
 }
 
@@ -273,6 +279,39 @@ fn read_config(root: &toml::Table, p: &mut Problems) -> Option<Config> {
         .filter_map(|t| read_topic(t, p))
         .collect();
     check_unique(topics.iter().map(|t| (t.id.as_str(), "topic")), p);
+    let channel_tables = top.tables(p, "channel");
+    let declared_channels: Vec<String> = channel_tables
+        .iter()
+        .filter_map(|t| t.peek_string("id"))
+        .collect();
+    let channels: Vec<Channel> = channel_tables
+        .into_iter()
+        .filter_map(|t| alerts::read_channel(t, p))
+        .collect();
+    check_unique(channels.iter().map(|c| (c.id.as_str(), "channel")), p);
+    if mail.is_none()
+        && let Some(i) = channels
+            .iter()
+            .position(|c| c.kind == yuqing_model::ChannelKind::Email)
+    {
+        p.push(
+            format!("channel[{i}].kind"),
+            "an email channel sends through [mail]: add a [mail] section or use another kind",
+        );
+    }
+    let topic_ids: HashSet<&str> = topics.iter().map(|t| t.id.as_str()).collect();
+    let channel_ids: HashSet<&str> = declared_channels.iter().map(String::as_str).collect();
+    let known = alerts::Known {
+        units: &unit_ids,
+        topics: &topic_ids,
+        channels: &channel_ids,
+    };
+    let alerts: Vec<AlertRule> = top
+        .tables(p, "alert")
+        .into_iter()
+        .filter_map(|t| alerts::read_alert(t, &known, p))
+        .collect();
+    check_unique(alerts.iter().map(|a| (a.id.as_str(), "alert")), p);
     top.finish(p);
 
     Some(Config {
@@ -287,6 +326,8 @@ fn read_config(root: &toml::Table, p: &mut Problems) -> Option<Config> {
         units,
         sources,
         topics,
+        channels,
+        alerts,
         source_schedules,
     })
 }
@@ -309,6 +350,17 @@ fn read_web(t: Option<Tbl<'_>>, p: &mut Problems) -> WebSettings {
                         format!("\"{h}\" is not a host name: give the name only, without http:// or a path (e.g. \"yuqing.example.org\")"),
                     );
                 }
+            }
+        }
+        if let Some(base) = t.opt_string(p, "base_url") {
+            match Url::parse(&base) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {
+                    w.base_url = Some(u);
+                }
+                _ => p.push(
+                    t.key("base_url"),
+                    format!("\"{base}\" is not the page's address: write it as analysts open it, e.g. \"http://yuqing.example.org:8080\""),
+                ),
             }
         }
         t.finish(p);

@@ -59,6 +59,11 @@ impl<'a> Tbl<'a> {
         }
     }
 
+    /// A string value without marking the key as read (for cross-references).
+    pub(crate) fn peek_string(&self, key: &str) -> Option<String> {
+        self.table.get(key)?.as_str().map(|s| s.trim().to_string())
+    }
+
     pub(crate) fn has(&self, key: &str) -> bool {
         self.table.contains_key(key)
     }

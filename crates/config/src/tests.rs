@@ -1,6 +1,7 @@
 //! Tests of parsing and validation, through one `check` helper.
 
 use super::*;
+use yuqing_model::Tag;
 
 const VALID: &str = r##"
 [storage]
@@ -234,7 +235,7 @@ fn unknown_keys_everywhere() {
     check(
         &format!("{VALID}\n[extra]\na = 1\n"),
         &[
-            "extra: unknown key; known keys here: classify, crawl, dictionaries, mail, schedule, source, storage, topic, unit, web, wechat",
+            "extra: unknown key; known keys here: alert, channel, classify, crawl, dictionaries, mail, schedule, source, storage, topic, unit, web, wechat",
         ],
     );
 }
@@ -447,6 +448,134 @@ fn classify_settings() {
         &[
             "classify.thresholds.typical_case: 2 is out of range (allowed 0..=1)",
             "classify.thresholds.typical_thing: unknown key; known keys here: typical_case, typical_event, typical_person",
+        ],
+    );
+}
+
+const ALERTS: &str = r##"
+[web]
+base_url = "http://yuqing.example.org:8080"
+
+[[channel]]
+id = "office-dingtalk"
+kind = "dingtalk"
+url_env = "YUQING_DINGTALK_URL"
+secret_env = "YUQING_DINGTALK_SECRET"
+
+[[channel]]
+id = "leaders"
+kind = "email"
+to = ["王主任 <wang@example.org>"]
+
+[[alert]]
+id = "typical"
+kind = "typical"
+tags = ["typical_person", "典型案例"]
+units = ["cast"]
+min_score = 0.6
+channels = ["office-dingtalk", "leaders"]
+quiet_hours = "22:00-07:00"
+
+[[alert]]
+id = "spike"
+kind = "spike"
+topic = "typical"
+window_hours = 12
+baseline_days = 7
+sigma = 3
+min_count = 4
+channels = ["office-dingtalk"]
+
+[[alert]]
+id = "quiet-units"
+kind = "silent"
+silent_days = 10
+channels = ["leaders"]
+"##;
+
+#[test]
+fn alert_rules_and_channels_are_read() {
+    let c = check(&format!("{VALID}{ALERTS}"), &[]).unwrap();
+    assert_eq!(
+        c.web.base_url.as_ref().map(|u| u.as_str()),
+        Some("http://yuqing.example.org:8080/")
+    );
+    assert_eq!(c.channels.len(), 2);
+    assert_eq!(c.channels[0].kind, yuqing_model::ChannelKind::Dingtalk);
+    assert_eq!(
+        c.channels[0].secret_env.as_deref(),
+        Some("YUQING_DINGTALK_SECRET")
+    );
+    assert_eq!(c.channels[1].to, ["王主任 <wang@example.org>"]);
+    let typical = &c.alerts[0];
+    assert_eq!(typical.tags, [Tag::TypicalPerson, Tag::TypicalCase]);
+    assert_eq!(typical.units, ["cast"]);
+    assert_eq!(typical.min_score, 0.6);
+    assert_eq!(typical.quiet_hours.unwrap().to_string(), "22:00-07:00");
+    let spike = &c.alerts[1];
+    assert_eq!(
+        spike.watch,
+        Some(yuqing_model::Watch::Topic("typical".into()))
+    );
+    assert_eq!(
+        (
+            spike.window_hours,
+            spike.baseline_days,
+            spike.sigma,
+            spike.min_count
+        ),
+        (12, 7, 3.0, 4)
+    );
+    assert_eq!(c.alerts[2].silent_days, 10);
+    assert_eq!(c.alerts[2].tags, Tag::ALL, "tags default to all three");
+}
+
+#[test]
+fn alert_mistakes_are_all_reported_with_their_keys() {
+    let text = format!(
+        "{VALID}{}",
+        r##"
+[[channel]]
+id = "wecom"
+kind = "wecom"
+url = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc"
+secret_env = "S"
+
+[[channel]]
+id = "slack"
+kind = "slack"
+url_env = "https://hooks.example.org/x"
+
+[[alert]]
+id = "a"
+kind = "typical"
+tags = ["hero"]
+units = ["nobody"]
+sigma = 2
+channels = ["wecom", "pager"]
+quiet_hours = "22-7"
+
+[[alert]]
+id = "b"
+kind = "spike"
+channels = []
+"##
+    );
+    check(
+        &text,
+        &[
+            "channel[0].url: webhook addresses and secrets are not read from the file: set url_env to the name of an environment variable",
+            "channel[0].url_env: missing (required): the name of the environment variable holding the webhook URL",
+            "channel[0].secret_env: wecom messages are not signed: secret_env applies to dingtalk and feishu",
+            "channel[1].kind: unknown channel kind \"slack\": use one of wecom, dingtalk, feishu, webhook, email",
+            "channel[1].url_env: \"https://hooks.example.org/x\" is not an environment variable name: give the name of the variable that holds the value (e.g. YUQING_DINGTALK_URL), never the value itself",
+            "alert[0].sigma: sigma does not apply to a typical rule (it is for spike)",
+            "alert[0].tags[0]: unknown tag \"hero\": use typical_person, typical_event or typical_case",
+            "alert[0].units[0]: unknown unit \"nobody\": use the id of a [[unit]]",
+            "alert[0].channels[1]: unknown channel \"pager\": use the id of a [[channel]]",
+            "alert[0].quiet_hours: \"22-7\" is not a time range: write HH:MM-HH:MM, e.g. \"22:00-07:00\"",
+            "alert[1].topic: missing: a topic or spike rule needs topic = \"<a [[topic]] id>\" or query = \"<search query>\"",
+            "alert[1].channels: list at least one channel id: an alert nobody receives is not an alert",
         ],
     );
 }

@@ -7,6 +7,7 @@
 //! updates in place (a new version when the body changed); a different URL telling the same
 //! story (SimHash, see `yuqing_text::simhash`) joins that story's cluster.
 
+mod alerts;
 mod archive;
 mod crawl;
 mod reports;
@@ -19,6 +20,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use yuqing_text::simhash::{self, Fingerprint};
 
+pub use alerts::{Delivery, DeliveryStatus, StoredAlert};
 pub use archive::RawArchive;
 pub use crawl::{HealthUpdate, PageState, Recheck, SourceHealth};
 pub use reports::{ClusterSummary, ReportRow, ReportRun};

@@ -136,6 +136,33 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX articles_review ON articles (published_ts) WHERE review IS NOT NULL;
     CREATE INDEX labels_article ON labels (article_id, tag);
     "#,
+    // 5: alerts — what fired (once per rule and key: a story, a window, a silence) and every
+    // delivery attempt to every channel
+    r#"
+    CREATE TABLE alerts (
+        id INTEGER PRIMARY KEY,
+        rule TEXT NOT NULL,
+        key TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        fired_at TEXT NOT NULL,
+        fired_ts INTEGER NOT NULL,
+        title TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        UNIQUE (rule, key)
+    );
+    CREATE INDEX alerts_fired ON alerts (fired_ts);
+    CREATE TABLE alert_deliveries (
+        id INTEGER PRIMARY KEY,
+        alert_id INTEGER NOT NULL REFERENCES alerts (id),
+        channel TEXT NOT NULL,
+        at TEXT NOT NULL,
+        at_ts INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('sent', 'failed', 'held')),
+        error TEXT
+    );
+    CREATE INDEX alert_deliveries_alert ON alert_deliveries (alert_id, channel);
+    CREATE INDEX alert_deliveries_at ON alert_deliveries (at_ts);
+    "#,
 ];
 
 /// Migrations a database at `path` still needs, read without changing anything (0 when there

@@ -249,16 +249,16 @@ fn an_older_store_is_told_apart_and_upgraded_at_open() {
     drop(s);
     assert_eq!(Store::pending_migrations(&dir).unwrap(), 0);
     // as a store written before the story indexes became covering and before models and
-    // reviews were recorded: schema 4's additions taken out again
+    // reviews and alerts were recorded: schema 4's and 5's additions taken out again
     let conn = Connection::open(dir.join(DB_FILE)).unwrap();
     conn.execute_batch(
-        "DROP INDEX articles_review; DROP INDEX labels_article; \
+        "DROP TABLE alert_deliveries; DROP TABLE alerts; DROP INDEX articles_review; DROP INDEX labels_article; \
          ALTER TABLE articles DROP COLUMN review; ALTER TABLE articles DROP COLUMN model;",
     )
     .unwrap();
     conn.pragma_update(None, "user_version", 2).unwrap();
     drop(conn);
-    assert_eq!(Store::pending_migrations(&dir).unwrap(), 2);
+    assert_eq!(Store::pending_migrations(&dir).unwrap(), 3);
     let mut s = Store::open(&dir).unwrap();
     assert_eq!(Store::pending_migrations(&dir).unwrap(), 0);
     assert_eq!(s.integrity_check().unwrap(), "ok");

@@ -10,6 +10,7 @@
 //! vocabulary; nothing here knows about stores, sources or extraction.
 
 mod net;
+mod post;
 mod status;
 
 use std::collections::{HashMap, HashSet};
@@ -22,6 +23,7 @@ use tokio::time::Instant;
 use url::Url;
 
 pub use net::{GuardedResolver, PrivateAddress, is_private};
+pub use post::Poster;
 pub use status::Status;
 
 /// How the fetcher behaves; built from `[crawl]` by the caller.

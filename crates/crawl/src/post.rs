@@ -35,7 +35,10 @@ impl Poster {
         let host = url::Url::parse(url)
             .ok()
             .and_then(|u| u.host_str().map(str::to_string))
-            .ok_or_else(|| "the webhook address is not a URL: check the environment variable named by url_env".to_string())?;
+            .ok_or_else(|| {
+                "the webhook address is not a URL: check the environment variable named by url_env"
+                    .to_string()
+            })?;
         let send = self
             .client
             .post(url)

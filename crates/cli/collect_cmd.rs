@@ -17,7 +17,7 @@ use yuqing_pipeline::writer::StoreWriter;
 
 use crate::context::{self, UsageError};
 use crate::data_cmd;
-use crate::{Cli, report_cmd, table};
+use crate::{Cli, alerts_cmd, report_cmd, table};
 
 #[derive(clap::Args, Debug)]
 pub struct ScanArgs {
@@ -254,15 +254,36 @@ pub fn scan(cli: &Cli, args: &ScanArgs) -> anyhow::Result<ExitCode> {
     };
     let rt = runtime()?;
     let collector = parts.collector.clone();
+    let config = parts.collector.config.clone();
     let report = rt.block_on(async move { collector.scan(sources, mode).await });
-    drop(rt);
     parts.finish()?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print_report(&report);
     }
-    Ok(if report.totals.failed_sources > 0 {
+    // the alert rules run once the scan's articles are committed
+    let mut alerts_failed = false;
+    if !config.alerts.is_empty() {
+        match alerts_cmd::pass(&config, &data, false, rt.handle()) {
+            Ok(p) => {
+                alerts_failed = p.delivered.failed > 0;
+                if args.json {
+                    eprintln!("{}", alerts_cmd::summary(&p));
+                } else {
+                    println!("{}", alerts_cmd::summary(&p));
+                }
+            }
+            Err(e) => {
+                alerts_failed = true;
+                eprintln!(
+                    "error: the alerts were not evaluated: {e:#} (the scan's articles are stored; `yuqing alerts run` tries again)"
+                );
+            }
+        }
+    }
+    drop(rt);
+    Ok(if report.totals.failed_sources > 0 || alerts_failed {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
@@ -427,6 +448,31 @@ fn report_jobs(
             name: format!("{kind} report"),
             cron,
             last_run: store.last_report(kind)?,
+            after_scan: false,
+            run: Arc::new(run),
+        });
+    }
+    if !config.alerts.is_empty() {
+        // after every scan, and every ten minutes for held (quiet-hours) and failed deliveries
+        // and for silent units
+        let (config, data) = (config.clone(), data.to_path_buf());
+        let run = move |_now: DateTime<Utc>| -> Result<String, String> {
+            let handle = tokio::runtime::Handle::current();
+            let p =
+                alerts_cmd::pass(&config, &data, false, &handle).map_err(|e| format!("{e:#}"))?;
+            let line = alerts_cmd::summary(&p);
+            if p.delivered.failed > 0 {
+                Err(line)
+            } else {
+                Ok(line)
+            }
+        };
+        jobs.push(yuqing_pipeline::daemon::Job {
+            name: "alerts".into(),
+            cron: yuqing_config::Cron::parse("0 */10 * * * *")
+                .map_err(|e| anyhow::anyhow!("the alerts schedule: {e}"))?,
+            last_run: None,
+            after_scan: true,
             run: Arc::new(run),
         });
     }

@@ -3,6 +3,7 @@
 //! codes (0 success, 1 the job ran but parts failed, 2 bad usage or invalid config/input).
 //! It holds no pipeline logic of its own.
 
+mod alerts_cmd;
 mod check;
 mod classify_cmd;
 mod collect_cmd;
@@ -84,6 +85,9 @@ enum Command {
     /// Score extraction or classification against a corpus with ground truth.
     #[command(subcommand)]
     Eval(EvalCommand),
+    /// Alerts (预警): evaluate the [[alert]] rules and send, test a channel, list what fired.
+    #[command(subcommand)]
+    Alerts(alerts_cmd::AlertsCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -113,6 +117,7 @@ fn main() -> ExitCode {
         Command::Search(args) => data_cmd::search(&cli, args),
         Command::Reindex(args) => data_cmd::reindex(&cli, args),
         Command::Label(args) => data_cmd::label(&cli, args),
+        Command::Alerts(cmd) => alerts_cmd::run(&cli, cmd),
     };
     match result {
         Ok(code) => code,

@@ -27,6 +27,8 @@ pub struct Job {
     pub cron: Cron,
     /// When the job last ran (to catch up a run missed during downtime); `None` never catches up.
     pub last_run: Option<DateTime<Utc>>,
+    /// Also run after every scan has committed (the alerts), unless already running.
+    pub after_scan: bool,
     pub run: Arc<dyn Fn(DateTime<Utc>) -> Result<String, String> + Send + Sync>,
 }
 
@@ -100,6 +102,8 @@ pub async fn run(
     // which sources each scan task holds, so that a task that panics releases them
     let mut scan_sources: HashMap<tokio::task::Id, Vec<String>> = HashMap::new();
     let mut job_tasks: JoinSet<(String, Result<String, String>)> = JoinSet::new();
+    // jobs in flight, so that a job started after a scan does not overlap its scheduled run
+    let mut jobs_running: HashSet<String> = HashSet::new();
     tokio::pin!(shutdown);
     loop {
         let now = Utc::now().with_timezone(&tz);
@@ -139,17 +143,9 @@ pub async fn run(
                     scan_sources.insert(task.id(), held);
                 }
                 Due::Job(i) => {
-                    let job = &jobs[i];
-                    summary.jobs += 1;
-                    tracing::info!(job = %job.name, "job starting");
-                    let (name, f) = (job.name.clone(), job.run.clone());
-                    job_tasks.spawn(async move {
-                        let at = Utc::now();
-                        let r = tokio::task::spawn_blocking(move || f(at))
-                            .await
-                            .unwrap_or_else(|e| Err(format!("the job stopped: {e}")));
-                        (name, r)
-                    });
+                    if start_job(&jobs[i], &mut job_tasks, &mut jobs_running) {
+                        summary.jobs += 1;
+                    }
                 }
             }
         }
@@ -182,6 +178,11 @@ pub async fn run(
                             "scan finished"
                         );
                         on_scan(&report);
+                        for job in jobs.iter().filter(|j| j.after_scan) {
+                            if start_job(job, &mut job_tasks, &mut jobs_running) {
+                                summary.jobs += 1;
+                            }
+                        }
                     }
                     Err(e) => {
                         let ids = scan_sources.remove(&e.id()).unwrap_or_default();
@@ -197,9 +198,19 @@ pub async fn run(
             }
             Some(done) = job_tasks.join_next(), if !job_tasks.is_empty() => {
                 match done {
-                    Ok((name, Ok(what))) => tracing::info!(job = %name, "{what}"),
-                    Ok((name, Err(e))) => tracing::error!(job = %name, error = %e, "job failed"),
-                    Err(e) => tracing::error!(error = %e, "a job stopped"),
+                    Ok((name, Ok(what))) => {
+                        jobs_running.remove(&name);
+                        tracing::info!(job = %name, "{what}");
+                    }
+                    Ok((name, Err(e))) => {
+                        jobs_running.remove(&name);
+                        tracing::error!(job = %name, error = %e, "job failed");
+                    }
+                    Err(e) => {
+                        // the task wrapper itself never panics (the job runs inside
+                        // spawn_blocking), so this is a cancellation at shutdown
+                        tracing::error!(error = %e, "a job stopped");
+                    }
                 }
             }
         }
@@ -213,4 +224,26 @@ pub async fn run(
         tracing::error!(error = %e, "the final commit failed");
     }
     summary
+}
+
+/// Starts `job` on a blocking thread unless it is already running; whether it started.
+fn start_job(
+    job: &Job,
+    tasks: &mut JoinSet<(String, Result<String, String>)>,
+    running: &mut HashSet<String>,
+) -> bool {
+    if !running.insert(job.name.clone()) {
+        tracing::info!(job = %job.name, "still running from before: not started again");
+        return false;
+    }
+    tracing::info!(job = %job.name, "job starting");
+    let (name, f) = (job.name.clone(), job.run.clone());
+    tasks.spawn(async move {
+        let at = Utc::now();
+        let r = tokio::task::spawn_blocking(move || f(at))
+            .await
+            .unwrap_or_else(|e| Err(format!("the job stopped: {e}")));
+        (name, r)
+    });
+    true
 }

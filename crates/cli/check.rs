@@ -32,6 +32,8 @@ struct Summary {
     sources: usize,
     sources_enabled: usize,
     topics: usize,
+    channels: usize,
+    alerts: usize,
     user_words: usize,
     stop_words: usize,
 }
@@ -76,6 +78,38 @@ fn notices(dir: &Path) -> Vec<String> {
             ));
         }
     }
+    for d in store.channel_last_attempts().unwrap_or_default() {
+        if d.status == yuqing_store::DeliveryStatus::Failed {
+            out.push(format!(
+                "alert channel {} failed its last delivery ({}): {} (try it with `yuqing alerts test {}`)",
+                d.channel,
+                d.at,
+                d.error.unwrap_or_default(),
+                d.channel
+            ));
+        }
+    }
+    out
+}
+
+/// Channels whose address or secret is not in this environment.
+fn channel_notices(config: &Config) -> Vec<String> {
+    let mut out = Vec::new();
+    for r in crate::alerts_cmd::resolved_channels(config) {
+        let c = &r.channel;
+        if let Err(why) = &r.url {
+            out.push(format!("alert channel {} ({}): {why}", c.id, c.kind.label()));
+        }
+        if let Some(name) = &c.secret_env
+            && r.secret.is_none()
+        {
+            out.push(format!(
+                "alert channel {} ({}): the signing secret variable {name} is not set: export it, or the platform will reject the messages",
+                c.id,
+                c.kind.label()
+            ));
+        }
+    }
     out
 }
 
@@ -87,6 +121,7 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     let mut summary = Summary::default();
 
     let mut data_dir = None;
+    let mut channel_problems = Vec::new();
     let dict_dir = match Config::parse(&text) {
         Ok(mut config) => {
             config.rebase(&base);
@@ -99,6 +134,9 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
             summary.sources = config.sources.len();
             summary.sources_enabled = config.sources.iter().filter(|s| s.enabled).count();
             summary.topics = config.topics.len();
+            summary.channels = config.channels.len();
+            summary.alerts = config.alerts.len();
+            channel_problems = channel_notices(&config);
             config.dictionaries.dir
         }
         Err(e) => {
@@ -177,7 +215,10 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
         config: config_file,
         summary,
         problems,
-        notices: data_dir.as_deref().map(notices).unwrap_or_default(),
+        notices: channel_problems
+            .into_iter()
+            .chain(data_dir.as_deref().map(notices).unwrap_or_default())
+            .collect(),
     };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -195,8 +236,8 @@ fn print_human(report: &Report, dict_dir: &Path) {
     let s = &report.summary;
     println!("配置 {}", report.config);
     println!(
-        "  单位 {}  来源 {}（启用 {}）  专题 {}",
-        s.units, s.sources, s.sources_enabled, s.topics
+        "  单位 {}  来源 {}（启用 {}）  专题 {}  预警规则 {}  预警通道 {}",
+        s.units, s.sources, s.sources_enabled, s.topics, s.alerts, s.channels
     );
     println!(
         "词典 {}\n  用户词 {}  停用词 {}",

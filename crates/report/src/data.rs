@@ -806,6 +806,23 @@ pub struct Daily {
     pub health: Vec<HealthRow>,
     /// Report e-mails that could not be delivered.
     pub undelivered: Vec<String>,
+    /// The alerts that fired on the day, with where they went.
+    #[serde(default)]
+    pub alerts: Vec<AlertLine>,
+}
+
+/// One alert in the daily brief.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AlertLine {
+    /// Local time it fired, `09:30`.
+    pub time: String,
+    /// 典型发现 | 专题动态 | 声量突增 | 单位沉默
+    pub kind: String,
+    pub title: String,
+    /// Per channel: `office-dingtalk 已发送`, `hook 发送失败：errcode 310000 …`.
+    pub deliveries: Vec<String>,
+    /// Some channel has not received it.
+    pub failed: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -837,6 +854,7 @@ pub struct DailyInput {
     pub source_times: HashMap<String, Vec<i64>>,
     pub source_last: HashMap<String, i64>,
     pub undelivered: Vec<String>,
+    pub alerts: Vec<AlertLine>,
 }
 
 /// The day a daily brief covers by default: yesterday, China time.
@@ -932,5 +950,6 @@ pub fn daily(input: &DailyInput) -> Daily {
             input.generated_at,
         ),
         undelivered: input.undelivered.clone(),
+        alerts: input.alerts.clone(),
     }
 }

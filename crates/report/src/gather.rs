@@ -104,5 +104,49 @@ pub fn daily(
         source_times: store.source_times(to - Duration::weeks(8), to)?,
         source_last: store.source_last_times()?,
         undelivered,
+        alerts: alert_lines(store, from, to)?,
     })
+}
+
+/// The alerts fired in `[from, to)`, oldest first, each with its channels' last outcome.
+fn alert_lines(
+    store: &Store,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> yuqing_store::Result<Vec<crate::data::AlertLine>> {
+    let mut out = Vec::new();
+    for a in store.alerts_since(from, 2000)?.into_iter().rev() {
+        let Ok(at) = DateTime::parse_from_rfc3339(&a.fired_at) else {
+            continue;
+        };
+        if at >= to {
+            continue;
+        }
+        let mut channels: Vec<&str> = a.deliveries.iter().map(|d| d.channel.as_str()).collect();
+        channels.sort_unstable();
+        channels.dedup();
+        let mut failed = false;
+        let deliveries = channels
+            .into_iter()
+            .filter_map(|ch| {
+                let d = a.deliveries.iter().rfind(|d| d.channel == ch)?;
+                Some(match (d.status, &d.error) {
+                    (yuqing_store::DeliveryStatus::Failed, e) => {
+                        failed = true;
+                        format!("{ch} {}：{}", d.status.label(), e.as_deref().unwrap_or(""))
+                    }
+                    _ => format!("{ch} {}", d.status.label()),
+                })
+            })
+            .collect();
+        out.push(crate::data::AlertLine {
+            time: at.with_timezone(&crate::data::china()).format("%H:%M").to_string(),
+            kind: yuqing_model::AlertKind::parse(&a.kind)
+                .map_or_else(|| a.kind.clone(), |k| k.label().to_string()),
+            title: a.title,
+            deliveries,
+            failed,
+        });
+    }
+    Ok(out)
 }

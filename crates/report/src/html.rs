@@ -67,6 +67,7 @@ th{background:#f0f2f5;white-space:nowrap}
 td.n,th.n{text-align:right}
 table.sortable th{cursor:pointer}
 tr.silent td{color:#a3231b;background:#fff6f5}
+tr.warn td{background:#fff4e5}
 .badge{display:inline-block;font-size:11px;padding:0 6px;border-radius:8px;background:#fde3e0;color:#a3231b;margin-left:4px}
 .ev{color:#555;font-size:12px;margin-top:2px}
 .charts img,.charts svg{max-width:100%;height:auto;border:1px solid #e3e7ee;border-radius:6px;margin:4px 0}
@@ -412,6 +413,21 @@ pub fn daily(r: &Daily) -> String {
             let _ = write!(o, "<li>{}</li>", escape(u));
         }
         o.push_str("</ul>");
+    }
+    if !r.alerts.is_empty() {
+        o.push_str("<h2>当日预警</h2><table><thead><tr><th>时间</th><th>类别</th><th>预警</th><th>发送</th></tr></thead><tbody>");
+        for a in &r.alerts {
+            let _ = write!(
+                o,
+                "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                if a.failed { " class=\"warn\"" } else { "" },
+                escape(&a.time),
+                escape(&a.kind),
+                escape(&a.title),
+                escape(&a.deliveries.join("；"))
+            );
+        }
+        o.push_str("</tbody></table>");
     }
     o.push_str("<h2>各单位新增</h2><table><thead><tr><th>单位</th><th class=\"n\">文章</th></tr></thead><tbody>");
     for u in &r.by_unit {

@@ -205,6 +205,20 @@ pub fn daily(r: &Daily) -> String {
     for u in &r.undelivered {
         let _ = writeln!(o, "- ⚠ 未送达：{}", cell(u));
     }
+    if !r.alerts.is_empty() {
+        o.push_str("\n## 当日预警\n\n| 时间 | 类别 | 预警 | 发送 |\n| --- | --- | --- | --- |\n");
+        for a in &r.alerts {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {}{} | {} |",
+                a.time,
+                cell(&a.kind),
+                if a.failed { "⚠ " } else { "" },
+                cell(&a.title),
+                cell(&a.deliveries.join("；"))
+            );
+        }
+    }
     o.push_str("\n## 各单位新增\n\n| 单位 | 文章 |\n| --- | ---: |\n");
     for u in &r.by_unit {
         let _ = writeln!(o, "| {} | {} |", cell(&u.name), u.count);

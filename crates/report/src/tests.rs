@@ -389,6 +389,16 @@ fn the_daily_brief_counts_the_day() {
         source_times: HashMap::new(),
         source_last: HashMap::new(),
         undelivered: vec!["周报 2026-W47: connection refused".into()],
+        alerts: vec![crate::data::AlertLine {
+            time: "09:30".into(),
+            kind: "典型发现".into(),
+            title: "【典型人物】扎根山区三十年的乡村科技辅导员 | 王建华".into(),
+            deliveries: vec![
+                "office-dingtalk 已发送".into(),
+                "hook 发送失败：HTTP 502".into(),
+            ],
+            failed: true,
+        }],
     };
     let r = daily(&d);
     assert_eq!(r.id, "2026-11-23");
@@ -398,6 +408,9 @@ fn the_daily_brief_counts_the_day() {
     assert_eq!(r.typical.person.len(), 1);
     assert_eq!(r.stories.len(), 1);
     insta::assert_snapshot!("daily_markdown", markdown::daily(&r));
+    let page = html::daily(&r);
+    assert!(page.contains("<h2>当日预警</h2>"), "{page}");
+    assert!(page.contains("hook 发送失败：HTTP 502"));
     d.rows.clear();
     let empty = daily(&d);
     assert!(html::daily(&empty).contains("本期未发现"));

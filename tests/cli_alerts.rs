@@ -457,6 +457,33 @@ channels = ["ding", "ding-wrong-secret", "feishu", "wecom", "hook"]
     let run: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(run["fired"].as_array().unwrap().len(), 0, "{out}");
 
+    // `yuqing check` names the failing channel, and an unset address when run without them
+    let (code, out, err) = yuqing(&cfg, &["check"], &env);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("alert channel ding-wrong-secret failed its last delivery"),
+        "{out}"
+    );
+    assert!(!out.contains("alert channel ding failed"), "{out}");
+    let (_, out, _) = yuqing(&cfg, &["check"], &[]);
+    assert!(out.contains("YQ_WECOM_URL is not set"), "{out}");
+    // the daily brief lists the day's alert and the failed delivery
+    let today = Utc::now()
+        .with_timezone(&FixedOffset::east_opt(8 * 3600).unwrap())
+        .format("%Y-%m-%d")
+        .to_string();
+    let (code, out, err) = yuqing(&cfg, &["report", "daily", "--date", &today, "--json"], &env);
+    assert_eq!(code, 0, "{err}");
+    let brief: Value = serde_json::from_str(&out[out.find('{').unwrap()..]).unwrap();
+    let line = &brief["alerts"][0];
+    assert_eq!(line["kind"], "典型发现", "{brief}");
+    assert_eq!(line["failed"], true);
+    assert!(
+        line["deliveries"]
+            .to_string()
+            .contains("ding-wrong-secret 发送失败")
+    );
+
     // the test message
     let (code, out, err) = yuqing(&cfg, &["alerts", "test", "ding"], &env);
     assert_eq!(code, 0, "{out}{err}");

@@ -98,7 +98,11 @@ fn channel_notices(config: &Config) -> Vec<String> {
     for r in crate::alerts_cmd::resolved_channels(config) {
         let c = &r.channel;
         if let Err(why) = &r.url {
-            out.push(format!("alert channel {} ({}): {why}", c.id, c.kind.label()));
+            out.push(format!(
+                "alert channel {} ({}): {why}",
+                c.id,
+                c.kind.label()
+            ));
         }
         if let Some(name) = &c.secret_env
             && r.secret.is_none()

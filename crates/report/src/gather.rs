@@ -140,7 +140,10 @@ fn alert_lines(
             })
             .collect();
         out.push(crate::data::AlertLine {
-            time: at.with_timezone(&crate::data::china()).format("%H:%M").to_string(),
+            time: at
+                .with_timezone(&crate::data::china())
+                .format("%H:%M")
+                .to_string(),
             kind: yuqing_model::AlertKind::parse(&a.kind)
                 .map_or_else(|| a.kind.clone(), |k| k.label().to_string()),
             title: a.title,

@@ -277,6 +277,47 @@ fn article_page_labels_reports_and_health() {
     assert!(md.text().contains("舆情监测周报"));
     let sources = get(a, "/sources").text();
     assert!(sources.contains("a-web") && sources.contains("甲科协"));
+    // the alerts page: the rule in words, an alert with its failed delivery, scraped text inert
+    let alerts = get(a, "/alerts").text();
+    assert!(
+        alerts.contains("尚无") || alerts.contains("近7天没有预警"),
+        "{alerts}"
+    );
+    {
+        let mut store = yuqing_store::Store::open(&dir.join("data")).unwrap();
+        let payload = serde_json::json!({"summary": "近24小时 9 篇，前14天同时段平均 2.0 篇", "items": [{"article_id": 3}]});
+        let id = store
+            .record_alert(
+                "popsci-spike",
+                "window:1",
+                "spike",
+                "【声量突增】<b>科普</b>",
+                &payload,
+                chrono::Utc::now(),
+            )
+            .unwrap()
+            .unwrap();
+        store
+            .record_delivery_attempt(
+                id,
+                "office-dingtalk",
+                yuqing_store::DeliveryStatus::Failed,
+                Some("errcode 310000: sign not match"),
+                chrono::Utc::now(),
+            )
+            .unwrap();
+    }
+    let alerts = get(a, "/alerts").text();
+    assert!(alerts.contains("专题「科学普及」近24小时篇数"), "{alerts}");
+    assert!(alerts.contains("22:00-07:00"));
+    assert!(
+        alerts.contains("&lt;b&gt;科普"),
+        "scraped markup is escaped: {alerts}"
+    );
+    assert!(alerts.contains("<a href=\"/articles/3\">"));
+    assert!(alerts.contains("office-dingtalk 发送失败"));
+    assert!(alerts.contains("errcode 310000"));
+    assert!(alerts.contains("1 条有发送失败"));
     let h = get(a, "/healthz").json();
     assert_eq!(
         (h["status"].as_str(), h["articles"].as_u64()),

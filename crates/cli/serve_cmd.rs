@@ -76,6 +76,14 @@ pub fn state(
         token,
         form_token: format!("{seed:016x}"),
         hosts,
+        alert_rules: config
+            .as_ref()
+            .map(|c| c.alerts.clone())
+            .unwrap_or_default(),
+        channels: config
+            .as_ref()
+            .map(|c| c.channels.clone())
+            .unwrap_or_default(),
     })
 }
 

@@ -108,6 +108,18 @@ url = "https://c.example.org/"
 id = "popsci"
 name = "科学普及"
 any = ["科普"]
+
+[[channel]]
+id = "office-dingtalk"
+kind = "dingtalk"
+url_env = "YUQING_TEST_DINGTALK_URL"
+
+[[alert]]
+id = "popsci-spike"
+kind = "spike"
+topic = "popsci"
+channels = ["office-dingtalk"]
+quiet_hours = "22:00-07:00"
 "#,
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("dictionaries")
@@ -220,6 +232,8 @@ pub fn state(dir: &Path, token: Option<&str>) -> yuqing_web::AppState {
         token: token.map(str::to_string),
         form_token: "test-form-token".into(),
         hosts: config.web.hosts.clone(),
+        alert_rules: config.alerts.clone(),
+        channels: config.channels.clone(),
     }
 }
 

@@ -389,7 +389,7 @@ fn the_daily_brief_counts_the_day() {
         source_times: HashMap::new(),
         source_last: HashMap::new(),
         undelivered: vec!["周报 2026-W47: connection refused".into()],
-        alerts: vec![crate::data::AlertLine {
+        alerts: vec![AlertLine {
             time: "09:30".into(),
             kind: "典型发现".into(),
             title: "【典型人物】扎根山区三十年的乡村科技辅导员 | 王建华".into(),

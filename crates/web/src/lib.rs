@@ -49,6 +49,9 @@ pub struct AppState {
     /// Host names (lowercase, without port) answered besides the loopback names and addresses
     /// (`[web].hosts`, and the address the server is bound to); any other `Host` gets 421.
     pub hosts: Vec<String>,
+    /// `[[alert]]` and `[[channel]]`, for the alerts page.
+    pub alert_rules: Vec<yuqing_model::AlertRule>,
+    pub channels: Vec<yuqing_model::Channel>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -729,6 +732,23 @@ async fn sources_page(State(s): State<Arc<AppState>>) -> Result<Html<String>, Ap
     Ok(Html(pages::sources(&s, &health, &weeks)))
 }
 
+async fn alerts_page(State(s): State<Arc<AppState>>) -> Result<Html<String>, ApiError> {
+    let state = s.clone();
+    let (alerts, last) = blocking(move || {
+        let store = state.store()?;
+        let since = chrono::Utc::now() - chrono::Duration::days(7);
+        let alerts = store
+            .alerts_since(since, 500)
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        let last = store
+            .channel_last_attempts()
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        Ok((alerts, last))
+    })
+    .await?;
+    Ok(Html(pages::alerts(&s, &alerts, &last)))
+}
+
 async fn healthz(
     State(s): State<Arc<AppState>>,
 ) -> Result<axum::Json<serde_json::Value>, ApiError> {
@@ -914,6 +934,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/reports", get(reports_page))
         .route("/reports/{kind}/{file}", get(report_file))
         .route("/sources", get(sources_page))
+        .route("/alerts", get(alerts_page))
         .route("/healthz", get(healthz))
         .route("/api/search", get(api_search))
         .route("/api/articles/{id}", get(api_article))

@@ -59,7 +59,7 @@ form.inline{display:inline}
 
 fn page(title: &str, body: &str) -> String {
     format!(
-        "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{} · 舆情监测</title><style>{STYLE}</style></head><body><header><a class=\"brand\" href=\"/\">舆情监测</a><a href=\"/\">检索</a><a href=\"/review\">待复核</a><a href=\"/reports\">报告</a><a href=\"/sources\">来源状态</a></header><main>{body}</main></body></html>\n",
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{} · 舆情监测</title><style>{STYLE}</style></head><body><header><a class=\"brand\" href=\"/\">舆情监测</a><a href=\"/\">检索</a><a href=\"/review\">待复核</a><a href=\"/reports\">报告</a><a href=\"/sources\">来源状态</a><a href=\"/alerts\">预警</a></header><main>{body}</main></body></html>\n",
         esc(title)
     )
 }
@@ -774,4 +774,175 @@ pub fn csv(s: &AppState, f: &Found) -> String {
         out.push_str("\r\n");
     }
     out
+}
+
+/// What a rule watches, in words.
+fn rule_condition(s: &AppState, r: &yuqing_model::AlertRule) -> String {
+    use yuqing_model::{AlertKind, Watch};
+    let watch = match &r.watch {
+        Some(Watch::Topic(id)) => {
+            let name = s
+                .topics
+                .iter()
+                .find(|(t, _)| t == id)
+                .map_or(id.as_str(), |(_, n)| n.as_str());
+            format!("专题「{name}」")
+        }
+        Some(Watch::Query(q)) => format!("检索式「{q}」"),
+        None => String::new(),
+    };
+    let score = if r.min_score > 0.0 {
+        format!("，得分 ≥ {:.2}", r.min_score)
+    } else {
+        String::new()
+    };
+    match r.kind {
+        AlertKind::Typical => {
+            let tags: Vec<&str> = r.tags.iter().map(|t| t.label()).collect();
+            format!("新出现的{}{score}", tags.join("、"))
+        }
+        AlertKind::Topic => format!("{watch}的新报道{score}"),
+        AlertKind::Spike => format!(
+            "{watch}近{}小时篇数 > 前{}天同时段均值 + {:.1}×标准差，且 ≥ {} 篇",
+            r.window_hours, r.baseline_days, r.sigma, r.min_count
+        ),
+        AlertKind::Silent => format!("{} 天没有新文章的单位", r.silent_days),
+    }
+}
+
+/// `/alerts`: the rules, each channel's last delivery, and the alerts of the last seven days.
+pub fn alerts(
+    s: &AppState,
+    recent: &[yuqing_store::StoredAlert],
+    last: &[yuqing_store::Delivery],
+) -> String {
+    use yuqing_store::DeliveryStatus;
+    let mut o = String::from("<div class=\"panel\"><h2 style=\"margin-top:0\">预警规则</h2>");
+    if s.alert_rules.is_empty() {
+        o.push_str("<p class=\"meta\">尚未配置预警规则：在 sources.toml 中加入 [[channel]] 和 [[alert]]（见 README「预警」一节）。</p>");
+    } else {
+        o.push_str("<table><tr><th>规则</th><th>类别</th><th>条件</th><th>单位</th><th>通道</th><th>免打扰</th></tr>");
+        for r in &s.alert_rules {
+            let units = if r.units.is_empty() {
+                "全部单位".to_string()
+            } else {
+                r.units
+                    .iter()
+                    .map(|u| s.unit_name(u))
+                    .collect::<Vec<_>>()
+                    .join("、")
+            };
+            let _ = write!(
+                o,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&r.id),
+                esc(r.kind.label()),
+                esc(&rule_condition(s, r)),
+                esc(&units),
+                esc(&r.channels.join("、")),
+                esc(&r
+                    .quiet_hours
+                    .map_or_else(|| "—".to_string(), |q| q.to_string()))
+            );
+        }
+        o.push_str("</table>");
+    }
+    o.push_str("</div><div class=\"panel\"><h3 style=\"margin-top:0\">通道</h3>");
+    if s.channels.is_empty() {
+        o.push_str("<p class=\"meta\">尚未配置通道。</p>");
+    } else {
+        o.push_str("<table><tr><th>通道</th><th>平台</th><th>最近一次发送</th><th>结果</th><th>错误</th></tr>");
+        for c in &s.channels {
+            let d = last.iter().find(|d| d.channel == c.id);
+            let failed = d.is_some_and(|d| d.status == DeliveryStatus::Failed);
+            let _ = write!(
+                o,
+                "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"meta\">{}</td></tr>",
+                if failed {
+                    " style=\"background:#fff6f5\""
+                } else {
+                    ""
+                },
+                esc(&c.id),
+                esc(c.kind.label()),
+                esc(d.map_or("—", |d| d.at.get(..16).unwrap_or(&d.at))),
+                esc(d.map_or("未发送过", |d| d.status.label())),
+                esc(d.and_then(|d| d.error.as_deref()).unwrap_or(""))
+            );
+        }
+        o.push_str("</table>");
+    }
+    let failures = recent
+        .iter()
+        .filter(|a| {
+            a.deliveries
+                .iter()
+                .any(|d| d.status == DeliveryStatus::Failed)
+        })
+        .count();
+    let _ = write!(
+        o,
+        "</div><div class=\"panel\"><h3 style=\"margin-top:0\">近7天预警（{} 条，{} 条有发送失败）</h3>",
+        recent.len(),
+        failures
+    );
+    if recent.is_empty() {
+        o.push_str("<p class=\"meta\">近7天没有预警。</p>");
+    } else {
+        o.push_str("<table><tr><th>触发时间</th><th>类别</th><th>预警</th><th>发送</th></tr>");
+        for a in recent {
+            let kind =
+                yuqing_model::AlertKind::parse(&a.kind).map_or(a.kind.as_str(), |k| k.label());
+            let article = a.payload["items"][0]["article_id"].as_i64();
+            let title = match article {
+                Some(id) => format!("<a href=\"/articles/{id}\">{}</a>", esc(&a.title)),
+                None => esc(&a.title).to_string(),
+            };
+            let summary = a.payload["summary"].as_str().unwrap_or("");
+            let mut channels: Vec<&str> = a.deliveries.iter().map(|d| d.channel.as_str()).collect();
+            channels.sort_unstable();
+            channels.dedup();
+            let mut sent = String::new();
+            let mut failed = false;
+            for ch in channels {
+                if let Some(d) = a.deliveries.iter().rfind(|d| d.channel == ch) {
+                    failed |= d.status == DeliveryStatus::Failed;
+                    let _ = write!(
+                        sent,
+                        "<div>{} {}{}</div>",
+                        esc(ch),
+                        esc(d.status.label()),
+                        d.error
+                            .as_deref()
+                            .map(|e| format!("<span class=\"meta\">：{}</span>", esc(e)))
+                            .unwrap_or_default()
+                    );
+                }
+            }
+            let _ = write!(
+                o,
+                "<tr{}><td>{}</td><td>{}</td><td>{title}{}</td><td>{}</td></tr>",
+                if failed {
+                    " style=\"background:#fff6f5\""
+                } else {
+                    ""
+                },
+                esc(a.fired_at.get(..16).unwrap_or(&a.fired_at)),
+                esc(kind),
+                if summary.is_empty() {
+                    String::new()
+                } else {
+                    format!("<div class=\"meta\">{}</div>", esc(summary))
+                },
+                if sent.is_empty() {
+                    "未发送".to_string()
+                } else {
+                    sent
+                }
+            );
+        }
+        o.push_str("</table>");
+    }
+    o.push_str("</div>");
+    page("预警", &o)
 }

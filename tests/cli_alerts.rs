@@ -3,17 +3,18 @@
 //! platform's signature as its documentation defines it (computed here with the `hmac` crate,
 //! not with yuqing's own code) and answer with the platform's error shapes.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use chrono::{FixedOffset, Utc};
 use hmac::{KeyInit, Mac};
 use serde_json::Value;
+use support::hook::Hook;
+use support::temp;
 
 const DING_SECRET: &str = "SECa1b2c3d4e5f6-ding";
 const FEISHU_SECRET: &str = "fs-7Hq2kLm9";
@@ -22,89 +23,10 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn temp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("yuqing-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
 fn hmac_b64(key: &[u8], message: &[u8]) -> String {
     let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).unwrap();
     mac.update(message);
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
-}
-
-/// One request a server received.
-#[derive(Clone, Debug)]
-struct Got {
-    target: String,
-    body: Value,
-    accepted: bool,
-}
-
-/// A webhook server on 127.0.0.1:0; `judge` decides the answer from the request target and body.
-struct Hook {
-    url: String,
-    got: Arc<Mutex<Vec<Got>>>,
-}
-
-impl Hook {
-    fn start(judge: fn(&str, &Value) -> (bool, u16, String)) -> Hook {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        let got = Arc::new(Mutex::new(Vec::new()));
-        let seen = got.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { continue };
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut line = String::new();
-                if reader.read_line(&mut line).is_err() {
-                    continue;
-                }
-                let target = line.split_whitespace().nth(1).unwrap_or("").to_string();
-                let mut length = 0usize;
-                loop {
-                    let mut h = String::new();
-                    if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
-                        break;
-                    }
-                    if let Some((k, v)) = h.split_once(':')
-                        && k.eq_ignore_ascii_case("content-length")
-                    {
-                        length = v.trim().parse().unwrap_or(0);
-                    }
-                }
-                let mut body = vec![0u8; length];
-                let _ = reader.read_exact(&mut body);
-                let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-                let (accepted, status, answer) = judge(&target, &body);
-                seen.lock().unwrap().push(Got {
-                    target,
-                    body,
-                    accepted,
-                });
-                let _ = write!(
-                    stream,
-                    "HTTP/1.1 {status} OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
-                    answer.len()
-                );
-            }
-        });
-        Hook {
-            url: format!("http://{addr}"),
-            got,
-        }
-    }
-
-    fn got(&self) -> Vec<Got> {
-        self.got.lock().unwrap().clone()
-    }
-
-    fn accepted(&self) -> Vec<Got> {
-        self.got().into_iter().filter(|g| g.accepted).collect()
-    }
 }
 
 /// DingTalk custom robot: `timestamp` (ms) and `sign` in the query; sign =

@@ -9,7 +9,10 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
+use support::hook::Hook;
 use yuqing_sampleweb::{DEMO_ARTICLES, Hit, SampleWeb};
+
+mod support;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -268,21 +271,28 @@ fn the_daemon_scans_on_schedule_and_stops_cleanly_on_sigterm() {
         let a = t.find("[[source]]\nid = \"demo-faults\"").unwrap();
         let b = t[a..].find("[[topic]]").unwrap() + a;
         let t = format!("{}{}", &t[..a], &t[b..]);
+        // the demo's articles are days old: a one-day silence rule fires for every unit
         t.replace("scan = \"0 0 6 * * *\"", "scan = \"* * * * * *\"")
             .replace(
                 "daily_brief = \"0 30 7 * * *\"",
                 "daily_brief = \"*/2 * * * * *\"",
             )
+            + "\n[[channel]]\nid = \"hook\"\nkind = \"webhook\"\nurl_env = \"YQ_HOOK_URL\"\n\n[[alert]]\nid = \"quiet-units\"\nkind = \"silent\"\nsilent_days = 1\nchannels = [\"hook\"]\n"
     });
-    let child = Command::new(env!("CARGO_BIN_EXE_yuqing"))
-        .arg("--config")
-        .arg(&web.config)
-        .arg("run")
-        .env("YUQING_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let hook = Hook::start(|_, body| (body["title"].is_string(), 200, String::new()));
+    let daemon = || {
+        Command::new(env!("CARGO_BIN_EXE_yuqing"))
+            .arg("--config")
+            .arg(&web.config)
+            .arg("run")
+            .env("YUQING_LOG", "info")
+            .env("YQ_HOOK_URL", format!("{}/alerts", hook.url))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let child = daemon();
     // wait until the first scan has stored everything, then stop it
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     loop {
@@ -313,7 +323,45 @@ fn the_daemon_scans_on_schedule_and_stops_cleanly_on_sigterm() {
     let s = store(&dir);
     assert_eq!(s.count().unwrap() as usize, DEMO_ARTICLES - 1);
     assert_eq!(s.integrity_check().unwrap(), "ok");
+    // the alerts ran after the scans: each silent unit once, however many scans followed
+    let fired = s
+        .alerts_since(chrono::Utc::now() - chrono::Duration::hours(1), 100)
+        .unwrap();
+    assert!(!fired.is_empty(), "{err}");
+    let sent: usize = hook
+        .got()
+        .iter()
+        .map(|g| g.body["alerts"].as_array().map_or(0, Vec::len))
+        .sum();
+    assert_eq!(sent, fired.len(), "every alert went out once: {err}");
     drop(s);
+    // a restarted daemon scans again and repeats nothing
+    let child = daemon();
+    std::thread::sleep(Duration::from_millis(4000));
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("job=alerts"),
+        "the alerts ran after the restart's scans: {err}"
+    );
+    assert_eq!(
+        store(&dir)
+            .alerts_since(chrono::Utc::now() - chrono::Duration::hours(1), 100)
+            .unwrap()
+            .len(),
+        fired.len()
+    );
+    let again: usize = hook
+        .got()
+        .iter()
+        .map(|g| g.body["alerts"].as_array().map_or(0, Vec::len))
+        .sum();
+    assert_eq!(again, sent, "nothing sent twice after a restart");
     // the index agrees with the store after the clean stop
     let (code, out, err) = yuqing(&web.config, &["check"]);
     assert_eq!(code, 0, "{out}{err}");

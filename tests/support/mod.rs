@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod hook;
+
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::SocketAddr;

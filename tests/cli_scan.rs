@@ -367,3 +367,67 @@ fn the_daemon_scans_on_schedule_and_stops_cleanly_on_sigterm() {
     assert_eq!(code, 0, "{out}{err}");
     let _ = root();
 }
+
+#[test]
+fn a_scan_killed_mid_way_leaves_its_links_for_the_next() {
+    // the reference: one scan of the news column, never killed
+    let clean = temp("killed-ref");
+    let web = start(&clean, |t| t);
+    let (code, out, err) = yuqing(&web.config, &["scan", "--source", "demo-news"]);
+    assert_eq!(code, 0, "{out}{err}");
+    // the two sample webs listen on different ports: compare the paths
+    let paths = |urls: std::collections::HashSet<String>| -> std::collections::BTreeSet<String> {
+        urls.iter()
+            .map(|u| url::Url::parse(u).unwrap().path().to_string())
+            .collect()
+    };
+    let expected = paths(store(&clean).article_urls("demo-news").unwrap());
+    assert!(expected.len() >= 5, "{expected:?}");
+
+    // slowly, killed after the first, second and fourth article, then to the end
+    let dir = temp("killed");
+    let slow = start(&dir, |t| t.replace("delay_ms = 100", "delay_ms = 400"));
+    for stop_at in [1, 2, 4] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_yuqing"))
+            .arg("--config")
+            .arg(&slow.config)
+            .args(["scan", "--source", "demo-news"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            std::thread::sleep(Duration::from_millis(50));
+            let stored = yuqing_store::Store::open(&dir.join("data"))
+                .ok()
+                .and_then(|s| s.article_urls("demo-news").ok())
+                .map_or(0, |u| u.len());
+            if stored >= stop_at || std::time::Instant::now() > deadline {
+                break;
+            }
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let stored = store(&dir).article_urls("demo-news").unwrap();
+    assert!(
+        stored.len() < expected.len(),
+        "the kills came too late to test anything: {} of {}",
+        stored.len(),
+        expected.len()
+    );
+    // the list page is unchanged now, yet the next scan collects every link still pending
+    let (code, out, err) = yuqing(&slow.config, &["scan", "--source", "demo-news"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let s = store(&dir);
+    assert_eq!(paths(s.article_urls("demo-news").unwrap()), expected);
+    assert_eq!(s.integrity_check().unwrap(), "ok");
+    drop(s);
+    let (code, out, err) = yuqing(&slow.config, &["check"]);
+    assert_eq!(code, 0, "{out}{err}");
+    drop(web);
+}

@@ -32,13 +32,16 @@ pub enum Status {
     Blocked,
     /// The publisher removed the page (404/410 on a known article, WeChat deletion notice).
     Deleted,
+    /// The page was fetched but yuqing could not write it or its state to the store (disk
+    /// full, a damaged database).
+    Store,
     Ok,
     /// A conditional GET answered 304, or the content hash was unchanged.
     NotModified,
 }
 
 impl Status {
-    pub const ALL: [Status; 15] = [
+    pub const ALL: [Status; 16] = [
         Status::Dns,
         Status::Connect,
         Status::Timeout,
@@ -52,6 +55,7 @@ impl Status {
         Status::Parse,
         Status::Blocked,
         Status::Deleted,
+        Status::Store,
         Status::Ok,
         Status::NotModified,
     ];
@@ -71,6 +75,7 @@ impl Status {
             Status::Parse => "parse",
             Status::Blocked => "blocked",
             Status::Deleted => "deleted",
+            Status::Store => "store",
             Status::Ok => "ok",
             Status::NotModified => "not-modified",
         }
@@ -96,6 +101,7 @@ impl Status {
             Status::Parse => "解析失败",
             Status::Blocked => "被网站拦截",
             Status::Deleted => "已删除",
+            Status::Store => "数据库写入失败",
             Status::Ok => "正常",
             Status::NotModified => "无变化",
         }

@@ -287,6 +287,9 @@ fn content_hash(bytes: &[u8]) -> i64 {
     }) as i64
 }
 
+/// The crawl-state status of a link found on a list page or in a feed and not fetched yet.
+const PENDING: &str = "pending";
+
 /// Scans in a row that try again a page whose fetch failed.
 const MAX_RETRY_SCANS: i64 = 5;
 
@@ -321,10 +324,22 @@ impl Collector {
             }
         }
         done.sort_by_key(|(i, _)| *i);
+        let mut reports: Vec<SourceReport> = done.into_iter().map(|(_, r)| r).collect();
         if let Err(e) = self.writer.flush().await {
+            // what the sources stored is in SQLite but not yet searchable: every source of the
+            // scan reports it (the next scan or import indexes it)
             tracing::error!(error = %e, "committing the index failed");
+            for r in &mut reports {
+                r.count(Status::Store);
+                r.failed += 1;
+                r.error(
+                    Status::Store,
+                    &r.id.clone(),
+                    &format!("the search index commit failed: {e} (the articles are stored; the next scan indexes them)"),
+                );
+            }
         }
-        ScanReport::total(done.into_iter().map(|(_, r)| r).collect(), started)
+        ScanReport::total(reports, started)
     }
 
     async fn scan_source(self: Arc<Self>, source: Source, mode: RecheckMode) -> SourceReport {
@@ -352,8 +367,9 @@ impl Collector {
         let loaded = match self.writer.load(&source.id, recheck).await {
             Ok(l) => l,
             Err(e) => {
+                rep.count(Status::Store);
                 rep.error(
-                    Status::Parse,
+                    Status::Store,
                     &source.id,
                     &format!("cannot read the crawl state: {e}"),
                 );
@@ -369,12 +385,14 @@ impl Collector {
         // pages whose last fetch failed for a reason that may pass are tried again
         let mut keys: HashSet<String> = found.iter().map(|f| f.key.clone()).collect();
         for s in loaded.states.values() {
+            // a link found by a scan that stopped before fetching it is pending
             let failed = s.kind == "article"
                 && s.failures < MAX_RETRY_SCANS
-                && s.status
-                    .as_deref()
-                    .and_then(Status::parse)
-                    .is_some_and(retry_later);
+                && (s.status.as_deref() == Some(PENDING)
+                    || s.status
+                        .as_deref()
+                        .and_then(Status::parse)
+                        .is_some_and(retry_later));
             if failed
                 && !loaded.known.contains(&s.url)
                 && keys.insert(s.url.clone())
@@ -450,6 +468,42 @@ impl Collector {
         rep
     }
 
+    /// Records the links just found as pending together with their list pages' state, in one
+    /// transaction: a list page is marked seen only with its links, so a scan killed before
+    /// fetching them leaves them for the next scan instead of losing them behind an unchanged
+    /// list page.
+    async fn mark_pending(
+        &self,
+        ctx: &Ctx,
+        loaded: &Loaded,
+        found: &[Found],
+        lists: Vec<PageState>,
+        rep: &mut SourceReport,
+    ) {
+        let mut states: Vec<PageState> = found
+            .iter()
+            .filter(|f| !loaded.states.contains_key(&f.key))
+            .map(|f| PageState {
+                status: Some(PENDING.to_string()),
+                ..ctx.state(&f.key, "article", None, Status::Ok, 0)
+            })
+            .collect();
+        states.extend(lists);
+        if let Err(e) = self.writer.states(states).await {
+            rep.count(Status::Store);
+            rep.failed += 1;
+            rep.error(Status::Store, &ctx.source.id, &e);
+        }
+    }
+
+    /// Records one page's state; a failure is logged (the page is fetched again next time).
+    async fn put_state(&self, state: PageState) {
+        let (source, url) = (state.source.clone(), state.url.clone());
+        if let Err(e) = self.writer.states(vec![state]).await {
+            tracing::error!(source, url, error = %e, "recording a page's state failed");
+        }
+    }
+
     async fn fetch(&self, ctx: &Ctx, req: &Request) -> Result<Page, FetchError> {
         let r = self.fetcher.fetch(req).await;
         (self.progress)(&Event::Fetched {
@@ -515,7 +569,7 @@ impl Collector {
                 }
             }
         }
-        let _ = self.writer.states(states).await;
+        self.mark_pending(ctx, loaded, &found, states, rep).await;
         found
     }
 
@@ -656,7 +710,7 @@ impl Collector {
                 });
             }
         }
-        let _ = self.writer.states(states).await;
+        self.mark_pending(ctx, loaded, &found, states, rep).await;
         found
     }
 
@@ -672,7 +726,7 @@ impl Collector {
             Ok(p) => p,
             Err(e) => {
                 let state = ctx.state(&f.key, "article", None, e.status, failures + 1);
-                let _ = self.writer.states(vec![state]).await;
+                self.put_state(state).await;
                 if e.status == Status::RobotsDenied {
                     return (false, Done::Failed(e.status, e.url, e.message));
                 }
@@ -688,7 +742,7 @@ impl Collector {
                     status: Some(Status::Deleted.as_str().into()),
                     ..state
                 };
-                let _ = self.writer.states(vec![state]).await;
+                self.put_state(state).await;
                 (true, Done::Deleted(false))
             }
             Err((status, message)) => {
@@ -697,7 +751,7 @@ impl Collector {
                     failures: failures + 1,
                     ..state
                 };
-                let _ = self.writer.states(vec![state]).await;
+                self.put_state(state).await;
                 (true, Done::Failed(status, page.url.to_string(), message))
             }
         }
@@ -726,13 +780,13 @@ impl Collector {
                 let mut state = ctx.state(&key, "article", None, e.status, 1);
                 state.etag = r.etag;
                 state.last_modified = r.last_modified;
-                let _ = self.writer.states(vec![state]).await;
+                self.put_state(state).await;
                 return (true, Done::Failed(e.status, e.url, e.message));
             }
         };
         let state = ctx.state(&key, "article", Some(&page), Status::Ok, 0);
         if page.not_modified {
-            let _ = self.writer.states(vec![state]).await;
+            self.put_state(state).await;
             return (true, Done::NotModified);
         }
         match self.extract_article(ctx, &page, &key, None, now).await {
@@ -754,7 +808,7 @@ impl Collector {
                 .await,
             ),
             Err((status, message)) => {
-                let _ = self.writer.states(vec![state]).await;
+                self.put_state(state).await;
                 (true, Done::Failed(status, page.url.to_string(), message))
             }
         }
@@ -763,7 +817,7 @@ impl Collector {
     async fn deleted(&self, id: i64, at: DateTime<Utc>, state: PageState) -> Done {
         match self.writer.deleted(id, at, state).await {
             Ok(was_live) => Done::Deleted(was_live),
-            Err(e) => Done::Failed(Status::Parse, format!("article {id}"), e),
+            Err(e) => Done::Failed(Status::Store, format!("article {id}"), e),
         }
     }
 
@@ -771,7 +825,7 @@ impl Collector {
         let url = analyzed.article.url.clone();
         match self.writer.article(analyzed, state).await {
             Ok(up) => Done::Stored(up.outcome),
-            Err(e) => Done::Failed(Status::Parse, url, format!("could not be stored: {e}")),
+            Err(e) => Done::Failed(Status::Store, url, format!("could not be stored: {e}")),
         }
     }
 

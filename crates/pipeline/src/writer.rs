@@ -40,7 +40,10 @@ enum Cmd {
         state: PageState,
         reply: Reply<Upserted>,
     },
-    States(Vec<PageState>),
+    States {
+        states: Vec<PageState>,
+        reply: Reply<()>,
+    },
     Deleted {
         id: i64,
         at: DateTime<Utc>,
@@ -118,14 +121,12 @@ impl StoreWriter {
         .await
     }
 
+    /// Records page states; answers once they are committed.
     pub async fn states(&self, states: Vec<PageState>) -> Result<(), String> {
         if states.is_empty() {
             return Ok(());
         }
-        self.tx
-            .send(Cmd::States(states))
-            .await
-            .map_err(|_| GONE.to_string())
+        self.ask(|reply| Cmd::States { states, reply }).await
     }
 
     /// Marks an article deleted; true when it was live.
@@ -178,16 +179,24 @@ fn serve(
         }
         let mut batch: Vec<Analyzed> = Vec::new();
         let mut replies: Vec<Reply<Upserted>> = Vec::new();
+        let mut article_states: Vec<PageState> = Vec::new();
         let mut states: Vec<PageState> = Vec::new();
+        let mut state_replies: Vec<Reply<()>> = Vec::new();
         let mut rest = Vec::new();
         for cmd in cmds {
             match cmd {
                 Cmd::Article { item, state, reply } => {
                     batch.push(*item);
                     replies.push(reply);
-                    states.push(state);
+                    article_states.push(state);
                 }
-                Cmd::States(mut s) => states.append(&mut s),
+                Cmd::States {
+                    states: mut s,
+                    reply,
+                } => {
+                    states.append(&mut s);
+                    state_replies.push(reply);
+                }
                 other => rest.push(other),
             }
         }
@@ -199,6 +208,8 @@ fn serve(
                     for (reply, r) in replies.into_iter().zip(results) {
                         let _ = reply.send(Ok(r));
                     }
+                    // a page counts as seen only once its article is stored
+                    states.append(&mut article_states);
                 }
                 Err(e) => {
                     tracing::error!(error = %e, "writing articles failed");
@@ -208,10 +219,14 @@ fn serve(
                 }
             }
         }
-        if !states.is_empty()
-            && let Err(e) = ingest.store.put_page_states(&states)
-        {
-            tracing::error!(error = %e, "writing crawl state failed");
+        if !states.is_empty() {
+            let r = ingest.store.put_page_states(&states).map_err(|e| {
+                tracing::error!(error = %e, "writing crawl state failed");
+                format!("cannot record the crawl state: {e}")
+            });
+            for reply in state_replies {
+                let _ = reply.send(r.clone());
+            }
         }
         for cmd in rest {
             match cmd {
@@ -247,7 +262,7 @@ fn serve(
                     since_commit = 0;
                     let _ = reply.send(r.map_err(|e| e.to_string()));
                 }
-                Cmd::Article { .. } | Cmd::States(_) => {}
+                Cmd::Article { .. } | Cmd::States { .. } => {}
             }
         }
         if since_commit >= COMMIT_EVERY {

@@ -443,6 +443,14 @@ fn a_busy_index_is_named_and_a_label_lands_once() {
     assert!(!err.contains("LockBusy"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 
+    // a rebuild while another process writes changes nothing and says who to wait for
+    let (code, out, err) = yuqing(&data, &["reindex"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(err.contains("nothing was changed"), "{err}");
+    assert!(!err.contains("LockBusy"), "{err}");
+    assert!(data.join("search/meta.json").is_file());
+    assert!(!data.join("search.new").exists());
+
     // once the writer is free, the label reaches the index
     drop(writer);
     let (code, _, err) = yuqing(&data, &["import", file.to_str().unwrap()]);
@@ -453,5 +461,87 @@ fn a_busy_index_is_named_and_a_label_lands_once() {
         v["hits"].as_array().unwrap().iter().any(|h| h["id"] == 1),
         "{v}"
     );
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn damage_is_found_named_and_never_answered_with_a_destructive_fix() {
+    let dir = temp("damage");
+    let file = dir.join("in.jsonl");
+    std::fs::write(&file, articles(30)).unwrap();
+    let data = dir.join("data");
+    let (code, _, err) = yuqing(&data, &["import", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = yuqing(&data, &["check"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let backup = dir.join("backup");
+    std::fs::create_dir_all(&backup).unwrap();
+    let db = data.join("yuqing.db");
+    std::fs::copy(&db, backup.join("yuqing.db")).unwrap();
+
+    // an interrupted rebuild leaves its folder: named, and the live index still answers
+    std::fs::create_dir_all(data.join("search.new")).unwrap();
+    let (code, out, _) = yuqing(&data, &["check"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("interrupted `yuqing reindex`"), "{out}");
+    let (code, out, _) = yuqing(&data, &["reindex"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(!data.join("search.new").exists());
+    let (code, out, _) = yuqing(&data, &["check"]);
+    assert_eq!(code, 0, "{out}");
+
+    // overwritten bytes in the middle of an index file: the checksum says so
+    let biggest = std::fs::read_dir(data.join("search"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "store"))
+        .max_by_key(|p| std::fs::metadata(p).unwrap().len())
+        .unwrap();
+    let mut bytes = std::fs::read(&biggest).unwrap();
+    let n = bytes.len();
+    for b in &mut bytes[n / 4..n / 2] {
+        *b = b.wrapping_mul(7).wrapping_add(13);
+    }
+    std::fs::write(&biggest, &bytes).unwrap();
+    let (code, out, _) = yuqing(&data, &["check"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("is damaged"), "{out}");
+    assert!(
+        out.contains(biggest.file_name().unwrap().to_str().unwrap()),
+        "{out}"
+    );
+    let (code, _, err) = yuqing(&data, &["search", "科普", "--all", "--limit", "100"]);
+    assert!(code == 0 || code == 1, "no panic: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let (code, out, err) = yuqing(&data, &["reindex"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, _) = yuqing(&data, &["check"]);
+    assert_eq!(code, 0, "the rebuild repaired it: {out}");
+
+    // a deleted database: check says restore, not reindex; reindex refuses
+    std::fs::remove_file(&db).unwrap();
+    let (code, out, _) = yuqing(&data, &["check"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("is missing while the search index holds 30 articles"),
+        "{out}"
+    );
+    assert!(out.contains("do not run `yuqing reindex`"), "{out}");
+    let (code, _, err) = yuqing(&data, &["reindex"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("restore it from a backup first"), "{err}");
+    assert!(!db.exists(), "no empty database was created");
+    // a zero-length one likewise, and check does not turn it into an empty schema
+    std::fs::write(&db, b"").unwrap();
+    let (code, out, _) = yuqing(&data, &["check"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("empty (0 bytes)"), "{out}");
+    assert_eq!(std::fs::metadata(&db).unwrap().len(), 0);
+    let (code, _, _) = yuqing(&data, &["reindex"]);
+    assert_eq!(code, 2);
+    // the index was never erased: with the database restored, all is well again
+    std::fs::copy(backup.join("yuqing.db"), &db).unwrap();
+    let (code, out, _) = yuqing(&data, &["check"]);
+    assert_eq!(code, 0, "{out}");
     std::fs::remove_dir_all(dir).ok();
 }

@@ -646,6 +646,57 @@ fn the_server_follows_commits_made_by_another_process() {
     );
     let health = get(a, "/healthz").json();
     assert_eq!(health["articles"], health["indexed"], "{health}");
+
+    // a rebuild swaps a new index in beside the running server, which follows it
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_yuqing"))
+        .arg("--config")
+        .arg(dir.join("sources.toml"))
+        .arg("reindex")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    assert_eq!(count(), 1, "the article is found after the swap");
+    let hits = get(a, &format!("/api/search?q={}&all=1", enc("科普"))).json();
+    assert!(hits["total"].as_u64().unwrap() >= 2, "{hits}");
+    // and what is committed to the new index afterwards is found too
+    std::fs::write(
+        &file,
+        serde_json::json!({
+            "url": "https://a.example.org/news/100.html",
+            "title": "市科协开展天文观测科普活动",
+            "text": "12月2日晚，市科协组织天文观测活动，两百名中小学生参加。",
+            "published_at": "2026-12-02 20:00",
+            "source": "a-web",
+            "unit": "a",
+        })
+        .to_string()
+            + "\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_yuqing"))
+        .arg("--config")
+        .arg(dir.join("sources.toml"))
+        .args(["import", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let seen = || {
+        get(a, &format!("/api/search?q={}&all=1", enc("天文观测"))).json()["total"]
+            .as_u64()
+            .unwrap()
+    };
+    let start = std::time::Instant::now();
+    while seen() == 0 && start.elapsed() < std::time::Duration::from_secs(2) {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(seen(), 1, "the server follows the swapped-in index");
+    let health = get(a, "/healthz").json();
+    assert_eq!(health["articles"], health["indexed"], "{health}");
 }
 
 /// Errors axum makes itself are JSON under /api/ like every other API error.

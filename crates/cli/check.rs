@@ -51,7 +51,10 @@ struct Report {
 
 /// Undelivered reports and failing sources, from the store (when there is one).
 fn notices(dir: &Path) -> Vec<String> {
-    if !dir.join(yuqing_store::DB_FILE).exists() {
+    // a missing or empty database is a problem of its own; opening it would create a schema
+    if std::fs::metadata(dir.join(yuqing_store::DB_FILE)).is_ok_and(|m| m.len() == 0)
+        || !dir.join(yuqing_store::DB_FILE).exists()
+    {
         return Vec::new();
     }
     let Ok(store) = yuqing_store::Store::open(dir) else {

@@ -17,6 +17,8 @@ use crate::{Cli, UsageError};
 
 /// The tantivy index folder inside the data directory.
 pub const INDEX_DIR: &str = "search";
+/// Where `yuqing reindex` builds the new index before swapping it in.
+pub const FRESH_INDEX_DIR: &str = "search.new";
 
 /// The data directory: `--data`, else `[storage].dir` from the configuration, else `index/`.
 pub fn data_dir(cli: &Cli) -> anyhow::Result<PathBuf> {
@@ -323,27 +325,103 @@ pub fn search(cli: &Cli, args: &SearchArgs) -> anyhow::Result<ExitCode> {
 }
 
 #[derive(clap::Args, Debug)]
-pub struct ReindexArgs {}
+pub struct ReindexArgs {
+    /// Rebuild even when the store is empty and the index is not (the index's copy is lost).
+    #[arg(long)]
+    force: bool,
+}
 
-pub fn reindex(cli: &Cli, _args: &ReindexArgs) -> anyhow::Result<ExitCode> {
+pub fn reindex(cli: &Cli, args: &ReindexArgs) -> anyhow::Result<ExitCode> {
     let dir = data_dir(cli)?;
     let setup = context::classifier(cli, true)?;
-    let mut store = open_store(&dir)?;
-    let index_dir = dir.join(INDEX_DIR);
-    // a rebuild starts from an empty folder, so that a schema change cannot stop it
-    if index_dir.exists() {
-        std::fs::remove_dir_all(&index_dir)
-            .with_context(|| format!("cannot clear {}", index_dir.display()))?;
+    let analyzer = setup.classifier.analyzer().clone();
+    let db = dir.join(yuqing_store::DB_FILE);
+    let live_dir = dir.join(INDEX_DIR);
+    let fresh_dir = dir.join(FRESH_INDEX_DIR);
+    let old_dir = dir.join(format!("{INDEX_DIR}.old"));
+    if !db.is_file() || std::fs::metadata(&db).is_ok_and(|m| m.len() == 0) {
+        return Err(UsageError(format!(
+            "the database {} is missing or empty: restore it from a backup first; a rebuild from it would erase the search index's copy of the articles",
+            db.display()
+        ))
+        .into());
     }
-    let index = open_index(&dir, setup.classifier.analyzer().clone())?;
-    store.mark_all_unindexed()?;
+    let mut store = open_store(&dir)?;
+    // the live index stays untouched until the new one is complete; holding its writer keeps
+    // the daemon and imports out while the new one is built and swapped in
+    let live = if live_dir.join("meta.json").is_file() {
+        match SearchIndex::open(&live_dir, analyzer.clone()) {
+            Ok(i) => Some(i),
+            // a damaged or outdated index is what a rebuild is for
+            Err(e) => {
+                eprintln!("note: {e}");
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let guard = match &live {
+        Some(i) => match i.writer(15_000_000) {
+            Ok(w) => Some(w),
+            Err(yuqing_index::IndexError::Busy { .. }) => {
+                return Err(anyhow::anyhow!(
+                    "the search index in {} is being written by another yuqing process (the daemon `yuqing run`, a scan or an import): stop it or let it finish, then run `yuqing reindex` again; nothing was changed",
+                    live_dir.display()
+                ));
+            }
+            Err(e) => return Err(anyhow::anyhow!("{e}")),
+        },
+        None => None,
+    };
     let total = store.count()? as u64;
+    let indexed_now = live.as_ref().map_or(0, SearchIndex::count);
+    if total == 0 && indexed_now > 0 && !args.force {
+        return Err(UsageError(format!(
+            "the store in {} holds no articles but the search index holds {indexed_now}: the database may have been replaced or lost; restore yuqing.db from a backup (`yuqing reindex --force` rebuilds an empty index anyway)",
+            dir.display()
+        ))
+        .into());
+    }
+    if fresh_dir.exists() {
+        // left by an interrupted rebuild
+        std::fs::remove_dir_all(&fresh_dir)
+            .with_context(|| format!("cannot clear {}", fresh_dir.display()))?;
+    }
+    let fresh = SearchIndex::open(&fresh_dir, analyzer).map_err(|e| anyhow::anyhow!("{e}"))?;
+    store.mark_all_unindexed()?;
     let start = Instant::now();
     let mut progress = Progress::new("重建索引 (reindex)", total);
-    let mut ingest = Ingest::new(&mut store, &index, 300_000_000)?;
+    let mut ingest = Ingest::new(&mut store, &fresh, 300_000_000)?;
     ingest.batch = 5000;
     let n = ingest.catch_up(&mut |done| progress.set(done))?;
     progress.finish();
+    drop(ingest);
+    drop(fresh);
+    // the swap: two renames in one folder; readers (the web page) follow the new meta.json
+    if old_dir.exists() {
+        std::fs::remove_dir_all(&old_dir)
+            .with_context(|| format!("cannot clear {}", old_dir.display()))?;
+    }
+    if live_dir.exists() {
+        std::fs::rename(&live_dir, &old_dir)
+            .with_context(|| format!("cannot move the old index {} aside", live_dir.display()))?;
+    }
+    std::fs::rename(&fresh_dir, &live_dir).with_context(|| {
+        format!(
+            "cannot move the new index into place: it is complete in {}; move it to {} by hand",
+            fresh_dir.display(),
+            live_dir.display()
+        )
+    })?;
+    drop(guard);
+    drop(live);
+    if let Err(e) = std::fs::remove_dir_all(&old_dir) {
+        eprintln!(
+            "note: the previous index could not be removed ({e}): delete {} by hand",
+            old_dir.display()
+        );
+    }
     println!(
         "索引重建完成 (reindexed): {n} 篇, {:.1} 秒",
         start.elapsed().as_secs_f64()
@@ -422,24 +500,77 @@ pub fn label(cli: &Cli, args: &LabelArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Whether the store and the index agree: counts, nothing left unindexed, a sample of ids.
+/// Whether the store and the index are whole and agree: the database present, non-empty and
+/// passing its integrity check; the index's files all there with their checksums; counts,
+/// nothing left unindexed, a sample of ids; no interrupted rebuild. Every problem says what to
+/// run, and none advises a rebuild that would erase the last copy of the text.
 pub fn agreement(dir: &Path, analyzer: yuqing_text::Analyzer) -> anyhow::Result<Vec<String>> {
     let mut problems = Vec::new();
-    if !dir.join(yuqing_store::DB_FILE).exists() {
+    let db = dir.join(yuqing_store::DB_FILE);
+    let index_dir = dir.join(INDEX_DIR);
+    let has_index = index_dir.join("meta.json").is_file();
+    if dir.join(FRESH_INDEX_DIR).exists() {
+        problems.push(format!(
+            "an interrupted `yuqing reindex` left {}: run `yuqing reindex` again (the live index was not touched)",
+            dir.join(FRESH_INDEX_DIR).display()
+        ));
+    }
+    let db_len = std::fs::metadata(&db).map(|m| m.len()).ok();
+    if db_len.is_none_or(|n| n == 0) {
+        if !has_index {
+            return Ok(problems);
+        }
+        let held = SearchIndex::open(&index_dir, analyzer).map_or(0, |i| i.count());
+        problems.push(format!(
+            "the database {} is {} while the search index holds {held} articles: restore yuqing.db from a backup; do not run `yuqing reindex`, which would rebuild the index from an empty store",
+            db.display(),
+            if db_len.is_none() { "missing" } else { "empty (0 bytes)" }
+        ));
         return Ok(problems);
     }
-    let store = open_store(dir)?;
+    let store = match Store::open(dir) {
+        Ok(s) => s,
+        Err(e) => {
+            problems.push(format!(
+                "the database {} cannot be opened ({e}): restore it from a backup",
+                db.display()
+            ));
+            return Ok(problems);
+        }
+    };
     let integrity = store.integrity_check()?;
     if integrity != "ok" {
         problems.push(format!(
             "the database failed its integrity check ({integrity}): restore it from a backup"
         ));
     }
-    let index = open_index(dir, analyzer)?;
     let stored = store.count()? as u64;
+    let index = match SearchIndex::open(&index_dir, analyzer) {
+        Ok(i) => i,
+        Err(e) => {
+            problems.push(e.to_string());
+            return Ok(problems);
+        }
+    };
+    match index.damaged_files() {
+        Ok(bad) if !bad.is_empty() => problems.push(format!(
+            "the search index {} is damaged ({}): run `yuqing reindex` to rebuild it from the store",
+            index_dir.display(),
+            bad.join(", ")
+        )),
+        Ok(_) => {}
+        Err(e) => problems.push(format!(
+            "the search index {} cannot be read ({e}): run `yuqing reindex` to rebuild it from the store",
+            index_dir.display()
+        )),
+    }
     let indexed = index.count();
     let pending = store.unindexed_count()?;
-    if stored != indexed || pending > 0 {
+    if stored == 0 && indexed > 0 {
+        problems.push(format!(
+            "the store holds no articles but the search index holds {indexed}: the database may have been replaced; restore yuqing.db from a backup rather than running `yuqing reindex`"
+        ));
+    } else if stored != indexed || pending > 0 {
         problems.push(format!(
             "the store has {stored} articles, the search index {indexed} ({pending} not yet indexed): run `yuqing reindex`"
         ));

@@ -50,6 +50,10 @@ pub enum IndexError {
         "search index {path} is being written by another yuqing process (the daemon `yuqing run`, a scan, an import or a reindex): wait for it to finish or stop it, then run this again"
     )]
     Busy { path: String },
+    #[error(
+        "search index {path} is damaged ({detail}): run `yuqing check`, then `yuqing reindex` to rebuild it from the store"
+    )]
+    Damaged { path: String, detail: String },
     #[error("search index: {0}")]
     Tantivy(#[from] tantivy::TantivyError),
     #[error("{0}")]
@@ -216,6 +220,31 @@ fn to_tantivy_date(d: &DateTime<FixedOffset>) -> tantivy::DateTime {
     tantivy::DateTime::from_timestamp_secs(d.timestamp())
 }
 
+/// A tantivy error that means bytes on disk are wrong becomes [`IndexError::Damaged`] naming
+/// the file; others pass through.
+fn damaged(e: IndexError, path: &str) -> IndexError {
+    let IndexError::Tantivy(t) = &e else { return e };
+    let detail = match t {
+        tantivy::TantivyError::DataCorruption(c) => format!("{c:?}"),
+        tantivy::TantivyError::OpenReadError(o) => match o {
+            tantivy::directory::error::OpenReadError::FileDoesNotExist(p) => {
+                format!("{} is missing", p.display())
+            }
+            tantivy::directory::error::OpenReadError::IoError { filepath, io_error }
+                if io_error.kind() == std::io::ErrorKind::InvalidData =>
+            {
+                format!("{} is corrupted", filepath.display())
+            }
+            _ => return e,
+        },
+        _ => return e,
+    };
+    IndexError::Damaged {
+        path: path.to_string(),
+        detail,
+    }
+}
+
 fn china() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("valid offset")
 }
@@ -261,7 +290,7 @@ impl SearchIndex {
             Err(tantivy::TantivyError::SchemaError(_)) => return Err(IndexError::Schema { path }),
             Err(source) => return Err(IndexError::Open { path, source }),
         };
-        SearchIndex::with_index(index, analyzer, path)
+        SearchIndex::with_index(index, analyzer, path.clone()).map_err(|e| damaged(e, &path))
     }
 
     /// An index in memory (tests).
@@ -306,6 +335,41 @@ impl SearchIndex {
         Ok(())
     }
 
+    /// The files of the live segments that are missing or whose checksum does not match
+    /// (bytes overwritten or cut off), relative to the index folder. Reads every segment file.
+    pub fn damaged_files(&self) -> Result<Vec<String>> {
+        use tantivy::index::SegmentComponent as C;
+        let mut out: Vec<String> = self
+            .index
+            .validate_checksum()?
+            .into_iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        let dir = Path::new(&self.path);
+        for meta in self.index.searchable_segment_metas()? {
+            let mut parts = vec![
+                C::Postings,
+                C::Positions,
+                C::Terms,
+                C::Store,
+                C::FastFields,
+                C::FieldNorms,
+            ];
+            if meta.has_deletes() {
+                parts.push(C::Delete);
+            }
+            for c in parts {
+                let rel = meta.relative_path(c);
+                if !dir.join(&rel).is_file() {
+                    out.push(format!("{} (missing)", rel.display()));
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+
     /// Articles in the index.
     pub fn count(&self) -> u64 {
         self.reader.searcher().num_docs()
@@ -322,6 +386,16 @@ impl SearchIndex {
 
     /// Runs a search.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
+        self.search_inner(req).map_err(|e| match e {
+            IndexError::Tantivy(tantivy::TantivyError::IoError(io)) => IndexError::Damaged {
+                path: self.path.clone(),
+                detail: format!("reading it failed: {io}"),
+            },
+            other => damaged(other, &self.path),
+        })
+    }
+
+    fn search_inner(&self, req: &SearchRequest) -> Result<SearchResults> {
         let q = query::build(&self.fields, &self.analyzer, req)?;
         let searcher = self.reader.searcher();
         let limit = req.limit.max(1);

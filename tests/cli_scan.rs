@@ -305,6 +305,35 @@ fn the_daemon_scans_on_schedule_and_stops_cleanly_on_sigterm() {
             break;
         }
     }
+    // the command line beside the running daemon: an import, a label and a rebuild wait for
+    // the writer between its scans and succeed
+    let file = dir.join("one.jsonl");
+    std::fs::write(
+        &file,
+        serde_json::json!({
+            "url": "http://example.org/imported/1.html",
+            "title": "示范科协举办院士科普报告会",
+            "text": "示范科协近日举办院士科普报告会，五百名师生聆听报告。",
+            "published_at": "2026-11-30 09:00",
+            "source": "demo-news",
+            "unit": "demo-cast",
+        })
+        .to_string()
+            + "\n",
+    )
+    .unwrap();
+    for args in [
+        vec!["import", file.to_str().unwrap()],
+        vec!["label", "1", "--tag", "typical_event"],
+        vec!["reindex"],
+    ] {
+        let (code, out, err) = yuqing(&web.config, &args);
+        assert_eq!(code, 0, "{args:?} beside the daemon: {out}{err}");
+        assert!(
+            !err.contains("LockBusy") && !err.contains("busy"),
+            "{args:?}: {err}"
+        );
+    }
     std::thread::sleep(Duration::from_millis(1500));
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -321,7 +350,12 @@ fn the_daemon_scans_on_schedule_and_stops_cleanly_on_sigterm() {
         "a per-second schedule scans again: {err}"
     );
     let s = store(&dir);
-    assert_eq!(s.count().unwrap() as usize, DEMO_ARTICLES - 1);
+    assert_eq!(
+        s.count().unwrap() as usize,
+        DEMO_ARTICLES,
+        "the collected ones and the import"
+    );
+    assert_eq!(s.labels().unwrap().len(), 1, "the label landed once");
     assert_eq!(s.integrity_check().unwrap(), "ok");
     // the alerts ran after the scans: each silent unit once, however many scans followed
     let fired = s

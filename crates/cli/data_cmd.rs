@@ -17,6 +17,17 @@ use crate::{Cli, UsageError};
 
 /// The tantivy index folder inside the data directory.
 pub const INDEX_DIR: &str = "search";
+/// How long a command waits for another process to release the search index writer
+/// (`YUQING_WAIT_SECS`, default ten minutes): the daemon holds it only while it scans.
+fn wait_limit() -> std::time::Duration {
+    std::time::Duration::from_secs(
+        std::env::var("YUQING_WAIT_SECS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(600),
+    )
+}
+
 /// Where `yuqing reindex` builds the new index before swapping it in.
 pub const FRESH_INDEX_DIR: &str = "search.new";
 
@@ -78,7 +89,9 @@ pub fn import(cli: &Cli, args: &ImportArgs) -> anyhow::Result<ExitCode> {
         Box::new(std::io::BufReader::with_capacity(1 << 20, f))
     };
     let total_hint = std::fs::metadata(&args.file).map(|m| m.len()).unwrap_or(0);
-    let mut ingest = Ingest::new(&mut store, &index, 300_000_000)?;
+    let writer =
+        yuqing_pipeline::wait_for_writer(&index, 300_000_000, Some(wait_limit()), "the import")?;
+    let mut ingest = Ingest::with_writer(&mut store, &index, writer)?;
     // articles a crash left out of the index go in first
     let caught = ingest.catch_up(&mut |_| {})?;
     if caught > 0 {
@@ -362,16 +375,22 @@ pub fn reindex(cli: &Cli, args: &ReindexArgs) -> anyhow::Result<ExitCode> {
         None
     };
     let guard = match &live {
-        Some(i) => match i.writer(15_000_000) {
-            Ok(w) => Some(w),
-            Err(yuqing_index::IndexError::Busy { .. }) => {
-                return Err(anyhow::anyhow!(
-                    "the search index in {} is being written by another yuqing process (the daemon `yuqing run`, a scan or an import): stop it or let it finish, then run `yuqing reindex` again; nothing was changed",
-                    live_dir.display()
-                ));
+        Some(i) => {
+            match yuqing_pipeline::wait_for_writer(i, 15_000_000, Some(wait_limit()), "the rebuild")
+            {
+                Ok(w) => Some(w),
+                Err(yuqing_pipeline::PipelineError::Index(yuqing_index::IndexError::Busy {
+                    ..
+                })) => {
+                    return Err(anyhow::anyhow!(
+                        "the search index in {} was still being written by another yuqing process (a scan, an import) after {} s: let it finish, then run `yuqing reindex` again; nothing was changed",
+                        live_dir.display(),
+                        wait_limit().as_secs()
+                    ));
+                }
+                Err(e) => return Err(anyhow::anyhow!("{e}")),
             }
-            Err(e) => return Err(anyhow::anyhow!("{e}")),
-        },
+        }
         None => None,
     };
     let total = store.count()? as u64;
@@ -472,7 +491,14 @@ pub fn label(cli: &Cli, args: &LabelArgs) -> anyhow::Result<ExitCode> {
     let index = open_index(&dir, setup.classifier.analyzer().clone())?;
     // the label is a fact once stored: when another process holds the index writer, the index
     // follows at that process's next catch-up (scan, import, reindex) instead
-    let index_note = match Ingest::new(&mut store, &index, 50_000_000) {
+    let taken = yuqing_pipeline::wait_for_writer(
+        &index,
+        50_000_000,
+        Some(wait_limit().min(std::time::Duration::from_secs(10))),
+        "the label",
+    )
+    .and_then(|w| Ingest::with_writer(&mut store, &index, w));
+    let index_note = match taken {
         Ok(mut ingest) => {
             ingest.catch_up(&mut |_| {})?;
             None

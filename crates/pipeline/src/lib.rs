@@ -273,6 +273,40 @@ pub struct Counts {
 }
 
 /// Store and index together, with the writer.
+/// Takes the index writer, waiting while another process holds it: a line on standard error
+/// (and in the log) says so once, then again every minute; after `limit` (when given) the
+/// `Busy` error is returned.
+pub fn wait_for_writer(
+    index: &SearchIndex,
+    heap_bytes: usize,
+    limit: Option<std::time::Duration>,
+    who: &str,
+) -> Result<Writer> {
+    let started = std::time::Instant::now();
+    let mut said: Option<std::time::Instant> = None;
+    loop {
+        match index.writer(heap_bytes) {
+            Err(yuqing_index::IndexError::Busy { path }) => {
+                if limit.is_some_and(|l| started.elapsed() >= l) {
+                    return Err(yuqing_index::IndexError::Busy { path }.into());
+                }
+                if said.is_none_or(|t| t.elapsed() >= std::time::Duration::from_secs(60)) {
+                    tracing::info!(
+                        who,
+                        "waiting for another yuqing process to release the search index"
+                    );
+                    eprintln!(
+                        "等待中 (waiting): another yuqing process (the daemon's scan, an import or a reindex) is writing the search index in {path}; {who} goes on as soon as it is released"
+                    );
+                    said = Some(std::time::Instant::now());
+                }
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
+            other => return Ok(other?),
+        }
+    }
+}
+
 pub struct Ingest<'a> {
     pub store: &'a mut Store,
     pub index: &'a SearchIndex,
@@ -292,6 +326,15 @@ impl<'a> Ingest<'a> {
         heap_bytes: usize,
     ) -> Result<Ingest<'a>> {
         let writer = index.writer(heap_bytes)?;
+        Ingest::with_writer(store, index, writer)
+    }
+
+    /// As [`Ingest::new`], with an index writer taken already (see [`wait_for_writer`]).
+    pub fn with_writer(
+        store: &'a mut Store,
+        index: &'a SearchIndex,
+        writer: Writer,
+    ) -> Result<Ingest<'a>> {
         store.use_writer_cache()?;
         Ok(Ingest {
             store,

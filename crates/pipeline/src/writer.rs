@@ -2,7 +2,9 @@
 //! collecting. Async tasks send it commands and await the answers; it drains whatever is
 //! queued, writes articles in one transaction per drain, commits the index every
 //! [`COMMIT_EVERY`] articles and on [`StoreWriter::flush`], and on shutdown (every handle
-//! dropped) commits what is left.
+//! dropped) commits what is left. It takes the index writer when work arrives (waiting while
+//! another process holds it) and releases it after a flush with nothing queued, so that the
+//! daemon does not keep imports, labels and rebuilds out between its scans.
 
 use std::collections::{HashMap, HashSet};
 
@@ -167,112 +169,147 @@ fn serve(
     heap_bytes: usize,
     mut rx: mpsc::Receiver<Cmd>,
 ) -> crate::Result<()> {
-    let mut ingest = Ingest::new(&mut store, &index, heap_bytes)?;
-    let mut since_commit = 0usize;
-    while let Some(first) = rx.blocking_recv() {
+    // the index writer is held only while there is work: after a flush with nothing queued it
+    // is released, so that an import, a label or a reindex can run between the daemon's scans
+    let mut next: Option<Cmd> = None;
+    loop {
+        let first = match next.take() {
+            Some(c) => c,
+            None => match rx.blocking_recv() {
+                Some(c) => c,
+                None => return Ok(()),
+            },
+        };
+        let writer = crate::wait_for_writer(&index, heap_bytes, None, "collection")?;
+        let mut ingest = Ingest::with_writer(&mut store, &index, writer)?;
+        let mut since_commit = 0usize;
         let mut cmds = vec![first];
-        while cmds.len() < 256 {
-            match rx.try_recv() {
-                Ok(c) => cmds.push(c),
-                Err(_) => break,
-            }
-        }
-        let mut batch: Vec<Analyzed> = Vec::new();
-        let mut replies: Vec<Reply<Upserted>> = Vec::new();
-        let mut article_states: Vec<PageState> = Vec::new();
-        let mut states: Vec<PageState> = Vec::new();
-        let mut state_replies: Vec<Reply<()>> = Vec::new();
-        let mut rest = Vec::new();
-        for cmd in cmds {
-            match cmd {
-                Cmd::Article { item, state, reply } => {
-                    batch.push(*item);
-                    replies.push(reply);
-                    article_states.push(state);
-                }
-                Cmd::States {
-                    states: mut s,
-                    reply,
-                } => {
-                    states.append(&mut s);
-                    state_replies.push(reply);
-                }
-                other => rest.push(other),
-            }
-        }
-        if !batch.is_empty() {
-            let mut counts = Counts::default();
-            match ingest.write_batch(&mut batch, &mut counts) {
-                Ok(results) => {
-                    since_commit += results.len();
-                    for (reply, r) in replies.into_iter().zip(results) {
-                        let _ = reply.send(Ok(r));
-                    }
-                    // a page counts as seen only once its article is stored
-                    states.append(&mut article_states);
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, "writing articles failed");
-                    for reply in replies {
-                        let _ = reply.send(Err(e.to_string()));
-                    }
+        let closed = loop {
+            while cmds.len() < 256 {
+                match rx.try_recv() {
+                    Ok(c) => cmds.push(c),
+                    Err(_) => break,
                 }
             }
-        }
-        if !states.is_empty() {
-            let r = ingest.store.put_page_states(&states).map_err(|e| {
-                tracing::error!(error = %e, "writing crawl state failed");
-                format!("cannot record the crawl state: {e}")
-            });
-            for reply in state_replies {
-                let _ = reply.send(r.clone());
+            let flushed = process(&mut ingest, std::mem::take(&mut cmds), &mut since_commit);
+            if since_commit >= COMMIT_EVERY {
+                ingest.commit()?;
+                since_commit = 0;
             }
-        }
-        for cmd in rest {
-            match cmd {
-                Cmd::Load {
-                    source,
-                    recheck,
-                    reply,
-                } => {
-                    let _ =
-                        reply.send(load(ingest.store, &source, recheck).map_err(|e| e.to_string()));
+            if flushed {
+                match rx.try_recv() {
+                    Ok(c) => cmds.push(c),
+                    Err(mpsc::error::TryRecvError::Empty) => break false,
+                    Err(mpsc::error::TryRecvError::Disconnected) => break true,
                 }
-                Cmd::Deleted {
-                    id,
-                    at,
-                    state,
-                    reply,
-                } => {
-                    let r = ingest
-                        .store
-                        .mark_deleted_id(id, at)
-                        .and_then(|was| ingest.store.put_page_states(&[state]).map(|()| was));
-                    let _ = reply.send(r.map_err(|e| e.to_string()));
+            } else {
+                match rx.blocking_recv() {
+                    Some(c) => cmds.push(c),
+                    None => break true,
                 }
-                Cmd::Health { source, update } => {
-                    if let Err(e) = ingest.store.record_health(&source, &update) {
-                        tracing::error!(source, error = %e, "writing source health failed");
-                    }
-                }
-                Cmd::Flush { reply } => {
-                    let r = ingest
-                        .commit()
-                        .and_then(|()| ingest.catch_up(&mut |_| {}).map(|_| ()));
-                    since_commit = 0;
-                    let _ = reply.send(r.map_err(|e| e.to_string()));
-                }
-                Cmd::Article { .. } | Cmd::States { .. } => {}
             }
-        }
-        if since_commit >= COMMIT_EVERY {
-            ingest.commit()?;
-            since_commit = 0;
+        };
+        ingest.commit()?;
+        ingest.catch_up(&mut |_| {})?;
+        drop(ingest);
+        if closed {
+            return Ok(());
         }
     }
-    ingest.commit()?;
-    ingest.catch_up(&mut |_| {})?;
-    Ok(())
+}
+
+/// Carries out one drain of commands; whether it held a flush.
+fn process(ingest: &mut Ingest<'_>, cmds: Vec<Cmd>, since_commit: &mut usize) -> bool {
+    let mut flushed = false;
+    let mut batch: Vec<Analyzed> = Vec::new();
+    let mut replies: Vec<Reply<Upserted>> = Vec::new();
+    let mut article_states: Vec<PageState> = Vec::new();
+    let mut states: Vec<PageState> = Vec::new();
+    let mut state_replies: Vec<Reply<()>> = Vec::new();
+    let mut rest = Vec::new();
+    for cmd in cmds {
+        match cmd {
+            Cmd::Article { item, state, reply } => {
+                batch.push(*item);
+                replies.push(reply);
+                article_states.push(state);
+            }
+            Cmd::States {
+                states: mut s,
+                reply,
+            } => {
+                states.append(&mut s);
+                state_replies.push(reply);
+            }
+            other => rest.push(other),
+        }
+    }
+    if !batch.is_empty() {
+        let mut counts = Counts::default();
+        match ingest.write_batch(&mut batch, &mut counts) {
+            Ok(results) => {
+                *since_commit += results.len();
+                for (reply, r) in replies.into_iter().zip(results) {
+                    let _ = reply.send(Ok(r));
+                }
+                // a page counts as seen only once its article is stored
+                states.append(&mut article_states);
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "writing articles failed");
+                for reply in replies {
+                    let _ = reply.send(Err(e.to_string()));
+                }
+            }
+        }
+    }
+    if !states.is_empty() {
+        let r = ingest.store.put_page_states(&states).map_err(|e| {
+            tracing::error!(error = %e, "writing crawl state failed");
+            format!("cannot record the crawl state: {e}")
+        });
+        for reply in state_replies {
+            let _ = reply.send(r.clone());
+        }
+    }
+    for cmd in rest {
+        match cmd {
+            Cmd::Load {
+                source,
+                recheck,
+                reply,
+            } => {
+                let _ = reply.send(load(ingest.store, &source, recheck).map_err(|e| e.to_string()));
+            }
+            Cmd::Deleted {
+                id,
+                at,
+                state,
+                reply,
+            } => {
+                let r = ingest
+                    .store
+                    .mark_deleted_id(id, at)
+                    .and_then(|was| ingest.store.put_page_states(&[state]).map(|()| was));
+                let _ = reply.send(r.map_err(|e| e.to_string()));
+            }
+            Cmd::Health { source, update } => {
+                if let Err(e) = ingest.store.record_health(&source, &update) {
+                    tracing::error!(source, error = %e, "writing source health failed");
+                }
+            }
+            Cmd::Flush { reply } => {
+                let r = ingest
+                    .commit()
+                    .and_then(|()| ingest.catch_up(&mut |_| {}).map(|_| ()));
+                *since_commit = 0;
+                flushed = true;
+                let _ = reply.send(r.map_err(|e| e.to_string()));
+            }
+            Cmd::Article { .. } | Cmd::States { .. } => {}
+        }
+    }
+    flushed
 }
 
 fn load(

@@ -515,6 +515,13 @@ channels = ["hook"]
             .unwrap()
             .contains("声量突增")
     );
+    assert!(
+        fired[0]["alert"]["title"]
+            .as_str()
+            .unwrap()
+            .contains("专题「科学普及」"),
+        "the topic by its name: {out}"
+    );
 
     // the same window does not fire again
     let (code, out, _) = yuqing(&cfg, &["alerts", "run", "--json"], &env);

@@ -205,6 +205,7 @@ pub fn pass(
         rows: &rows,
         units: &config.units,
         sources: &config.sources,
+        topics: &config.topics,
         last_times: &last_times,
         query_hits: &hits,
         base_url: config.web.base_url.as_ref(),

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use url::Url;
-use yuqing_model::{AlertKind, AlertRule, Source, Tag, Unit, Watch};
+use yuqing_model::{AlertKind, AlertRule, Source, Tag, Topic, Unit, Watch};
 use yuqing_store::ReportRow;
 
 use crate::{Alert, Item};
@@ -26,6 +26,8 @@ pub struct Context<'a> {
     pub rows: &'a [ReportRow],
     pub units: &'a [Unit],
     pub sources: &'a [Source],
+    /// For the topics' names in messages.
+    pub topics: &'a [Topic],
     /// Each source's last publication time (Unix seconds), ever.
     pub last_times: &'a HashMap<String, i64>,
     /// For rules watching a query: the ids of the rows it matches, by rule id.
@@ -259,7 +261,13 @@ fn spike(rule: &AlertRule, ctx: &Context<'_>) -> Option<Alert> {
         })
         .collect();
     let what = match &rule.watch {
-        Some(Watch::Topic(id)) => format!("专题 {id}"),
+        Some(Watch::Topic(id)) => format!(
+            "专题「{}」",
+            ctx.topics
+                .iter()
+                .find(|t| &t.id == id)
+                .map_or(id.as_str(), |t| t.name.as_str())
+        ),
         Some(Watch::Query(q)) => format!("检索式 {q}"),
         None => String::new(),
     };

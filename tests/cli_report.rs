@@ -66,6 +66,9 @@ smtp_url = "smtp://127.0.0.1:{smtp_port}"
 from = "舆情监测 <monitor@example.org>"
 to = ["leader@example.org"]
 subject = "舆情监测周报 {{year}}年第{{week}}周"
+# the test server on this machine offers no STARTTLS
+tls = "none"
+timeout_s = 20
 
 [[unit]]
 id = "a"
@@ -486,6 +489,86 @@ fn weekly_report_figures_files_and_the_mail_a_real_server_receives() {
         "{brief}"
     );
     assert!(brief.contains("乙学会"), "{brief}");
+
+    // without tls = "none", a server that offers no STARTTLS gets nothing, password or mail
+    let strict = config.with_file_name("strict.toml");
+    std::fs::write(
+        &strict,
+        std::fs::read_to_string(&config)
+            .unwrap()
+            .replace("tls = \"none\"\n", ""),
+    )
+    .unwrap();
+    let (code, _, err) = yuqing(
+        &strict,
+        &["report", "weekly", "--week", "2026-W46", "--send"],
+        &[("YUQING_MAIL_ATTEMPTS", "1")],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("STARTTLS"), "{err}");
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        received(&server.maildir).len(),
+        2,
+        "nothing went out in clear"
+    );
+
+    // a server that stops answering after DATA: the attempt ends at [mail].timeout_s
+    let stall = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let stall_port = stall.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        use std::io::{BufRead, BufReader};
+        for conn in stall.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            std::thread::spawn(move || {
+                let _ = conn.write_all(b"220 stall.example ESMTP\r\n");
+                let mut reader = BufReader::new(conn.try_clone().unwrap());
+                let mut line = String::new();
+                while reader.read_line(&mut line).unwrap_or(0) > 0 {
+                    let cmd = line.to_ascii_uppercase();
+                    let answer: &[u8] = if cmd.starts_with("EHLO") {
+                        b"250-stall.example\r\n250 8BITMIME\r\n"
+                    } else if cmd.starts_with("DATA") {
+                        let _ = conn.write_all(b"354 go ahead\r\n");
+                        // and never another word
+                        std::thread::sleep(Duration::from_secs(120));
+                        return;
+                    } else {
+                        b"250 ok\r\n"
+                    };
+                    let _ = conn.write_all(answer);
+                    line.clear();
+                }
+            });
+        }
+    });
+    let stalled = config.with_file_name("stall.toml");
+    std::fs::write(
+        &stalled,
+        std::fs::read_to_string(&config)
+            .unwrap()
+            .replace(&server.port.to_string(), &stall_port.to_string())
+            .replace("timeout_s = 20", "timeout_s = 2"),
+    )
+    .unwrap();
+    let started = Instant::now();
+    let (code, _, err) = yuqing(
+        &stalled,
+        &["report", "weekly", "--week", "2026-W45", "--send"],
+        &[("YUQING_MAIL_ATTEMPTS", "1")],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("did not finish within 2 s"), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
+    let (_, out, _) = yuqing(&stalled, &["check"], &[]);
+    assert!(
+        out.contains("report weekly 2026-W45 was not delivered"),
+        "{out}"
+    );
 }
 
 #[test]

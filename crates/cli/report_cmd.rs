@@ -153,6 +153,8 @@ pub fn mail_settings(config: &Config) -> anyhow::Result<MailSettings> {
         from: m.from.clone(),
         to: m.to.clone(),
         cc: m.cc.clone(),
+        starttls: m.starttls,
+        timeout: Duration::from_secs(m.timeout_s),
     })
 }
 

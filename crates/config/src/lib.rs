@@ -113,6 +113,10 @@ pub struct Mail {
     pub cc: Vec<String>,
     /// Subject template with `{year}`, `{week}`, `{date}` placeholders.
     pub subject: String,
+    /// For `smtp://`: STARTTLS is required unless `tls = "none"` (a relay on localhost).
+    pub starttls: bool,
+    /// The longest a delivery attempt may take, whatever the server does.
+    pub timeout_s: u64,
 }
 
 impl Mail {
@@ -635,8 +639,30 @@ fn read_mail(mut t: Tbl<'_>, p: &mut Problems) -> Option<Mail> {
         .opt_string(p, "subject")
         .unwrap_or_else(|| "舆情监测周报 {year}年第{week}周".to_string());
     check_placeholders(&subject, &Mail::SUBJECT_FIELDS, &t.key("subject"), p);
+    let starttls = match t.opt_string(p, "tls").as_deref() {
+        None | Some("starttls") => true,
+        Some("none") => {
+            if smtp_url.as_ref().is_some_and(|u| u.scheme() == "smtps") {
+                p.push(
+                    t.key("tls"),
+                    "smtps:// always uses TLS: remove tls = \"none\" or use smtp:// for a relay on localhost",
+                );
+            }
+            false
+        }
+        Some(other) => {
+            p.push(
+                t.key("tls"),
+                format!("\"{other}\" is not a choice: \"starttls\" (the default: the password never travels in clear) or \"none\" (only for a relay on this machine)"),
+            );
+            true
+        }
+    };
+    let timeout_s = t.int(p, "timeout_s", 1, 600).map_or(60, |v| v as u64);
     t.finish(p);
     Some(Mail {
+        starttls,
+        timeout_s,
         smtp_url: smtp_url?,
         username,
         password_env,

@@ -24,6 +24,10 @@ pub struct MailSettings {
     pub from: String,
     pub to: Vec<String>,
     pub cc: Vec<String>,
+    /// `smtp://` requires STARTTLS unless this is false (`[mail].tls = "none"`).
+    pub starttls: bool,
+    /// The longest one delivery attempt may take.
+    pub timeout: Duration,
 }
 
 /// One message.
@@ -85,9 +89,13 @@ fn transport(settings: &MailSettings) -> Result<AsyncSmtpTransport<Tokio1Executo
         "smtps" => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&host)
             .port(url.port().unwrap_or(465))
             .tls(Tls::Wrapper(tls()?)),
+        // STARTTLS required: a server that does not offer it gets no password in clear
+        _ if settings.starttls => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&host)
+            .port(url.port().unwrap_or(587))
+            .tls(Tls::Required(tls()?)),
         _ => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&host)
             .port(url.port().unwrap_or(587))
-            .tls(Tls::Opportunistic(tls()?)),
+            .tls(Tls::None),
     };
     if let Some(user) = &settings.username {
         b = b.credentials(Credentials::new(
@@ -95,17 +103,30 @@ fn transport(settings: &MailSettings) -> Result<AsyncSmtpTransport<Tokio1Executo
             settings.password.clone().unwrap_or_default(),
         ));
     }
-    Ok(b.timeout(Some(Duration::from_secs(60))).build())
+    Ok(b.timeout(Some(settings.timeout)).build())
 }
 
 /// Sends once.
 pub async fn send(settings: &MailSettings, m: &Outgoing) -> Result<()> {
     let msg = message(settings, m)?;
-    transport(settings)?
-        .send(msg)
-        .await
-        .map(|_| ())
-        .map_err(|e| ReportError::Mail(format!("SMTP {}: {e}", settings.smtp_url)))
+    let transport = transport(settings)?;
+    // lettre's timeout is per read; a server that trickles or stops after DATA is cut off here
+    match tokio::time::timeout(settings.timeout, transport.send(msg)).await {
+        Ok(sent) => sent.map(|_| ()).map_err(|e| {
+            let e = e.to_string();
+            let hint = if settings.starttls && e.to_lowercase().contains("tls") {
+                " (the server does not offer STARTTLS: use smtps://, or set [mail].tls = \"none\" only for a relay on this machine)"
+            } else {
+                ""
+            };
+            ReportError::Mail(format!("SMTP {}: {e}{hint}", settings.smtp_url))
+        }),
+        Err(_) => Err(ReportError::Mail(format!(
+            "SMTP {}: the delivery did not finish within {} s ([mail].timeout_s)",
+            settings.smtp_url,
+            settings.timeout.as_secs()
+        ))),
+    }
 }
 
 /// Sends, retrying `attempts - 1` times with a doubling delay from `backoff`. Message errors
